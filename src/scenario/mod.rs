@@ -1,0 +1,3 @@
+//! Scenario files: parse, default, validate, override.
+mod model;
+pub use model::*;

@@ -1,0 +1,387 @@
+//! The typed, validated scenario the simulator runs.
+//!
+//! Everything here has passed validation: names are unique, references
+//! resolve, quantities are in range, defaults are filled in. Simulation code
+//! never sees raw strings or options that only existed because of the file
+//! format. User-visible field names are in `../shared/DESIGN.md`.
+
+use crate::dist::Dist;
+use crate::engine::SimDuration;
+use crate::units::{Bytes, IntOrPercent, MilliCpu};
+use std::collections::BTreeMap;
+
+/// A whole scenario: cluster, workloads and a timeline of events.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// `name`: shown in outputs.
+    pub name: String,
+    /// `duration`: simulated time to run.
+    pub duration: SimDuration,
+    /// `seed`: default seed (the CLI's `--seed` overrides it).
+    pub seed: u64,
+    /// `sample_interval` (extension; default: duration/1000 rounded to a
+    /// whole second, at least 1 s): spacing of the rows in timeseries.csv.
+    pub sample_interval: SimDuration,
+    /// `cluster`.
+    pub cluster: Cluster,
+    /// `workloads`, in file order.
+    pub workloads: Vec<Workload>,
+    /// `events`, sorted by time (stable: file order among equal times).
+    pub events: Vec<TimedEvent>,
+}
+
+/// `cluster:`.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    /// `zones`; `["default"]` when not given.
+    pub zones: Vec<String>,
+    /// `node_pools`, in file order.
+    pub node_pools: Vec<NodePool>,
+    /// `control_plane`.
+    pub control_plane: ControlPlane,
+}
+
+/// One `node_pools` item. Its nodes are named `<name>-<i>`.
+#[derive(Clone, Debug)]
+pub struct NodePool {
+    /// `name`.
+    pub name: String,
+    /// `count`: initial number of nodes.
+    pub count: u32,
+    /// `zones`: resolved; defaults to every cluster zone. Nodes are placed
+    /// round-robin over this list.
+    pub zones: Vec<String>,
+    /// `cpu`: allocatable CPU per node.
+    pub cpu: MilliCpu,
+    /// `memory`: allocatable memory per node.
+    pub memory: Bytes,
+    /// `max_pods` (default 110, the kubelet default).
+    pub max_pods: u32,
+    /// `labels`.
+    pub labels: BTreeMap<String, String>,
+    /// `taints`.
+    pub taints: Vec<Taint>,
+    /// `failure`: per-node failure/repair process, if any.
+    pub failure: Option<FailureProcess>,
+    /// `autoscaling`, if any.
+    pub autoscaling: Option<PoolAutoscaling>,
+}
+
+/// A node taint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taint {
+    /// `key`.
+    pub key: String,
+    /// `value` (default empty).
+    pub value: String,
+    /// `effect`.
+    pub effect: TaintEffect,
+}
+
+/// Taint effects, as in Kubernetes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaintEffect {
+    /// `NoSchedule`.
+    NoSchedule,
+    /// `PreferNoSchedule`.
+    PreferNoSchedule,
+    /// `NoExecute`.
+    NoExecute,
+}
+
+/// `failure: {mttf, mttr}`: an alternating renewal process per node.
+#[derive(Clone, Debug)]
+pub struct FailureProcess {
+    /// Time to failure (a bare duration means exponential with that mean).
+    pub mttf: Dist,
+    /// Time to repair (a bare duration means exponential with that mean).
+    pub mttr: Dist,
+}
+
+/// `autoscaling: {min, max, provision_time}` on a node pool.
+#[derive(Clone, Debug)]
+pub struct PoolAutoscaling {
+    /// `min` nodes.
+    pub min: u32,
+    /// `max` nodes.
+    pub max: u32,
+    /// `provision_time` from scale-up decision to a Ready node.
+    pub provision_time: Dist,
+}
+
+/// `cluster.control_plane`: upstream defaults, overridable for studies.
+#[derive(Clone, Debug)]
+pub struct ControlPlane {
+    /// `node_monitor_grace_period` (default 50 s, upstream since v1.32).
+    pub node_monitor_grace_period: SimDuration,
+    /// `node_monitor_period` (default 5 s).
+    pub node_monitor_period: SimDuration,
+    /// `node_lease_renew_interval` (default 10 s: lease 40 s renewed at 1/4).
+    pub node_lease_renew_interval: SimDuration,
+    /// `default_toleration_seconds` (default 300 s).
+    pub default_toleration_seconds: SimDuration,
+    /// `watch_latency` (default 100 ms): delay between a state change and the
+    /// controllers/kubelet reacting to it through their informers.
+    pub watch_latency: SimDuration,
+    /// `scheduler`.
+    pub scheduler: SchedulerConfig,
+}
+
+/// `control_plane.scheduler`.
+#[derive(Clone, Debug)]
+pub struct SchedulerConfig {
+    /// `score`: the NodeResourcesFit scoring strategy.
+    pub score: ScoreStrategy,
+}
+
+/// NodeResourcesFit scoring strategies.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScoreStrategy {
+    /// `least_allocated` (upstream default).
+    LeastAllocated,
+    /// `most_allocated` (bin packing).
+    MostAllocated,
+    /// `requested_to_capacity_ratio` with its shape: (utilization %, score 0..=10).
+    RequestedToCapacityRatio {
+        /// Shape points, utilization ascending.
+        shape: Vec<(u32, u32)>,
+    },
+}
+
+/// One `workloads` item: a Deployment.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// `name`.
+    pub name: String,
+    /// `replicas` (default 1).
+    pub replicas: u32,
+    /// `cpu` request per pod.
+    pub cpu: MilliCpu,
+    /// `memory` request per pod.
+    pub memory: Bytes,
+    /// `priority` (default 0).
+    pub priority: i32,
+    /// `startup_time`: from the kubelet starting the pod to Ready (default 0 s).
+    pub startup_time: Dist,
+    /// `termination_grace` (default 30 s).
+    pub termination_grace: SimDuration,
+    /// `min_ready_seconds` (default 0).
+    pub min_ready_seconds: SimDuration,
+    /// `strategy` (default rolling_update 25%/25%).
+    pub strategy: Strategy,
+    /// `node_selector`: pool labels a node must carry.
+    pub node_selector: BTreeMap<String, String>,
+    /// `tolerations`.
+    pub tolerations: Vec<Toleration>,
+    /// `spread`: topology spread constraints.
+    pub spread: Vec<SpreadConstraint>,
+    /// `anti_affinity`: required anti-affinity to the workload's own pods.
+    pub anti_affinity: Option<AntiAffinity>,
+    /// `pdb`.
+    pub pdb: Option<Pdb>,
+    /// `slo.min_ready`: resolved; defaults to `replicas`.
+    pub slo_min_ready: u32,
+    /// `crash`: container crash process.
+    pub crash: Option<CrashProcess>,
+    /// `traffic`.
+    pub traffic: Option<Traffic>,
+    /// `hpa`.
+    pub hpa: Option<Hpa>,
+}
+
+/// Deployment strategies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// `{type: rolling_update, max_surge, max_unavailable}`.
+    RollingUpdate {
+        /// `max_surge` (default 25%).
+        max_surge: IntOrPercent,
+        /// `max_unavailable` (default 25%).
+        max_unavailable: IntOrPercent,
+    },
+    /// `{type: recreate}`.
+    Recreate,
+}
+
+/// A toleration on a workload's pods.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Toleration {
+    /// `key` (empty with `operator: exists` tolerates everything).
+    pub key: String,
+    /// `operator`: true for Exists, false for Equal.
+    pub exists: bool,
+    /// `value` (for Equal).
+    pub value: String,
+    /// `effect` (None matches every effect).
+    pub effect: Option<TaintEffect>,
+}
+
+/// Topology keys kubesim models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Topology {
+    /// `hostname`: each node is its own domain.
+    Hostname,
+    /// `zone`.
+    Zone,
+}
+
+/// `spread` item: a PodTopologySpread constraint over the workload's pods.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpreadConstraint {
+    /// `topology`.
+    pub topology: Topology,
+    /// `max_skew` (>= 1).
+    pub max_skew: u32,
+    /// `when_unsatisfiable`: true for do_not_schedule (filter), false for
+    /// schedule_anyway (score).
+    pub do_not_schedule: bool,
+    /// `min_domains` (only with do_not_schedule).
+    pub min_domains: Option<u32>,
+}
+
+/// `anti_affinity: {topology}`: required anti-affinity among the
+/// workload's own pods.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AntiAffinity {
+    /// `topology`.
+    pub topology: Topology,
+    /// `required` (default true); false makes it a preferred term (weight 100).
+    pub required: bool,
+}
+
+/// `pdb`: exactly one of min_available / max_unavailable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pdb {
+    /// `min_available`.
+    MinAvailable(IntOrPercent),
+    /// `max_unavailable`.
+    MaxUnavailable(IntOrPercent),
+}
+
+/// `crash: {mtbf}`: container crashes restarted with CrashLoopBackOff.
+#[derive(Clone, Debug)]
+pub struct CrashProcess {
+    /// Time between crashes of one running container.
+    pub mtbf: Dist,
+}
+
+/// `traffic`: offered load on a workload (fluid model).
+#[derive(Clone, Debug)]
+pub struct Traffic {
+    /// `rate`: requests per second at the pattern's baseline.
+    pub rate_rps: f64,
+    /// `pattern`.
+    pub pattern: TrafficPattern,
+    /// `capacity_per_pod`: requests per second one serving pod can serve.
+    pub capacity_per_pod_rps: f64,
+    /// `cpu_per_request`: CPU time per request (millicore-seconds).
+    pub cpu_per_request: MilliCpu,
+}
+
+/// `traffic.pattern`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrafficPattern {
+    /// Constant rate.
+    Constant,
+    /// `{diurnal: {amplitude, period (default 1d), peak (default 12h)}}`:
+    /// `rate * (1 + amplitude*cos(2π (t - peak)/period))`.
+    Diurnal {
+        /// Relative amplitude in [0, 1].
+        amplitude: f64,
+        /// Period.
+        period: SimDuration,
+        /// Time of the peak within the period.
+        peak: SimDuration,
+    },
+}
+
+/// `hpa`.
+#[derive(Clone, Debug)]
+pub struct Hpa {
+    /// `min` replicas.
+    pub min: u32,
+    /// `max` replicas.
+    pub max: u32,
+    /// `target_cpu_utilization` in percent of the request.
+    pub target_cpu_utilization_percent: u32,
+}
+
+/// One `events` item.
+#[derive(Clone, Debug)]
+pub struct TimedEvent {
+    /// `at`: offset from the start.
+    pub at: SimDuration,
+    /// What happens.
+    pub action: EventAction,
+}
+
+/// Timeline actions. Workload, pool, zone and node references are indices
+/// into the scenario's lists, resolved by validation.
+#[derive(Clone, Debug)]
+pub enum EventAction {
+    /// `scale: {workload, replicas}`.
+    Scale {
+        /// Index into `workloads`.
+        workload: usize,
+        /// New replica count.
+        replicas: u32,
+    },
+    /// `rollout: {workload, startup_time?, cpu?, memory?, crash_probability?}`:
+    /// a new pod template; unset fields keep the current values.
+    Rollout {
+        /// Index into `workloads`.
+        workload: usize,
+        /// New start-up time.
+        startup_time: Option<Dist>,
+        /// New CPU request.
+        cpu: Option<MilliCpu>,
+        /// New memory request.
+        memory: Option<Bytes>,
+        /// Probability that a new pod crash-loops and never becomes ready.
+        crash_probability: f64,
+    },
+    /// `zone_outage: {zone, duration}`: every node of the zone goes down.
+    ZoneOutage {
+        /// Index into `cluster.zones`.
+        zone: usize,
+        /// How long the outage lasts.
+        duration: Dist,
+    },
+    /// `node_failure: {node | pool+count | zone | hosting, duration?}`.
+    NodeFailure {
+        /// Which nodes.
+        target: NodeTarget,
+        /// Down time; None uses the pool's mttr, or 1h without one.
+        duration: Option<Dist>,
+    },
+    /// `node_pool_upgrade: {pool, max_surge}`.
+    NodePoolUpgrade {
+        /// Index into `cluster.node_pools`.
+        pool: usize,
+        /// New nodes added before old ones are drained (0 = in place).
+        max_surge: u32,
+    },
+}
+
+/// Which nodes a `node_failure` event takes down.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeTarget {
+    /// `node: general-3` (pool index, node index within the pool).
+    Node {
+        /// Index into `cluster.node_pools`.
+        pool: usize,
+        /// Index of the node within its pool (the `3` in `general-3`).
+        index: u32,
+    },
+    /// `pool: general, count: 2`: `count` live nodes of the pool, chosen at random.
+    Pool {
+        /// Index into `cluster.node_pools`.
+        pool: usize,
+        /// How many nodes.
+        count: u32,
+    },
+    /// `zone: a`: every node in the zone.
+    Zone(usize),
+    /// `hosting: web`: one live node running a pod of the workload, chosen at random.
+    Hosting(usize),
+}
