@@ -1,7 +1,12 @@
 //! kubesim: a discrete-event simulator of Kubernetes clusters.
 #![warn(missing_docs)]
 
+pub mod controllers;
 pub mod dist;
 pub mod engine;
+pub mod metrics;
+pub mod model;
 pub mod scenario;
+pub mod scheduler;
+pub mod sim;
 pub mod units;

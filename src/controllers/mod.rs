@@ -1,0 +1,7 @@
+//! Controllers: level-triggered reconcilers that read the cluster state and
+//! return [`crate::sim::Action`]s. `deployment_algo` holds the pure
+//! arithmetic restated from Kubernetes; the other modules wire it to state.
+
+pub mod deployment;
+pub mod deployment_algo;
+pub mod replicaset;

@@ -1,0 +1,72 @@
+//! The ReplicaSet controller (pkg/controller/replicaset): `manageReplicas`.
+
+use super::deployment_algo::{self as algo, PodPhase as ViewPhase, PodView};
+use crate::engine::SimTime;
+use crate::model::{ClusterState, NodeId, PodId, PodPhase, RsId};
+use crate::sim::{Action, DeleteReason};
+use std::collections::BTreeMap;
+
+/// One sync: create or delete pods so that the active pods match
+/// `spec.replicas`, at most `burstReplicas` (500) per sync.
+///
+/// Pod creation is applied at once in one batch: the slow-start batches
+/// (1, 2, 4, ...) only matter when the API server refuses creations, which
+/// kubesim does not model. Expectations are always satisfied because
+/// decisions are applied synchronously.
+pub fn reconcile(state: &ClusterState, rs: RsId, now: SimTime) -> Vec<Action> {
+    let r = state.rs(rs);
+    let active: Vec<PodId> = state.active_pods(rs).collect();
+    let want = r.replicas as usize;
+    if active.len() < want {
+        let count = algo::burst_capped((want - active.len()) as u32);
+        return vec![Action::CreatePods { rs, count }];
+    }
+    if active.len() == want {
+        return Vec::new();
+    }
+    let diff = algo::burst_capped((active.len() - want) as u32) as usize;
+
+    // Rank = active pods of the same deployment (all its replica sets: the
+    // upstream "related pods") on the pod's node.
+    let mut per_node: BTreeMap<NodeId, u32> = BTreeMap::new();
+    for &sibling in &state.deployment(r.deployment).replica_sets {
+        for p in state.active_pods(sibling) {
+            if let Some(n) = state.pod(p).node {
+                *per_node.entry(n).or_default() += 1;
+            }
+        }
+    }
+    let view = |p: PodId| {
+        let pod = state.pod(p);
+        PodView {
+            assigned: pod.node.is_some(),
+            phase: match pod.phase {
+                PodPhase::Pending | PodPhase::Bound => ViewPhase::Pending,
+                PodPhase::Starting | PodPhase::Ready | PodPhase::CrashLoop => ViewPhase::Running,
+            },
+            ready: pod.is_api_ready(),
+            deletion_cost: 0,
+            rank: pod
+                .node
+                .map_or(0, |n| per_node.get(&n).copied().unwrap_or(0)),
+            ready_time_ms: if pod.is_api_ready() {
+                pod.ready_since.map(|t| t.as_millis())
+            } else {
+                None
+            },
+            restart_count: 0,
+            creation_time_ms: pod.created_at.as_millis(),
+            uid: pod.uid,
+        }
+    };
+    let mut ranked: Vec<(PodView, PodId)> = active.iter().map(|&p| (view(p), p)).collect();
+    ranked.sort_by(|a, b| algo::deletion_order(&a.0, &b.0, now.as_millis()));
+    ranked
+        .into_iter()
+        .take(diff)
+        .map(|(_, pod)| Action::DeletePod {
+            pod,
+            reason: DeleteReason::ScaleDown,
+        })
+        .collect()
+}

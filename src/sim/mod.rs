@@ -1,0 +1,440 @@
+//! The simulated world: cluster state, controllers, faults and metrics wired
+//! to the engine.
+//!
+//! Lifecycle of a run:
+//! 1. [`Simulation::new`] builds nodes and deployments from the scenario and
+//!    places the initial pods (warm start: the cluster is in steady state at
+//!    time zero, every initial pod Ready).
+//! 2. [`Simulation::run`] pops events until the scenario's duration. Each
+//!    handler reads state, asks a policy (controller, scheduler) for
+//!    decisions, and applies them through [`Simulation::apply`], the one
+//!    place where pods and replica sets change.
+//! 3. The run ends with a [`RunResult`]: summary, time series, event log.
+
+mod action;
+mod events;
+mod result;
+mod timeline;
+mod world;
+
+pub use action::{Action, DeleteReason};
+pub use events::Event;
+pub use result::{EventRecord, RolloutSummary, RunResult, Sample, Summary};
+
+use crate::controllers;
+use crate::engine::{Engine, RngStreams, SimDuration, SimRng, SimTime};
+use crate::metrics::{ClusterMetrics, WorkloadMetrics};
+use crate::model::*;
+use crate::scenario::Scenario;
+use crate::scheduler::cycle::{self, Outcome};
+use crate::scheduler::queue::{self, SchedulingQueue};
+use rand::RngExt;
+use result::RolloutTracker;
+
+/// Why a node is down; the machine runs again when every cause has ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutageCause {
+    /// The pool's own failure/repair process.
+    Process,
+    /// A scheduled `node_failure` or `zone_outage` event.
+    Chaos,
+}
+
+/// One simulation run.
+pub struct Simulation {
+    scenario: Scenario,
+    engine: Engine<Event>,
+    state: ClusterState,
+    seed: u64,
+    streams: RngStreams,
+    rng_scheduler: SimRng,
+    rng_chaos: SimRng,
+    rng_uid: SimRng,
+    rng_startup: Vec<SimRng>,
+    rng_node_failure: Vec<Option<SimRng>>,
+    queue: SchedulingQueue,
+    scheduler_cycle_pending: Option<SimTime>,
+    unschedulable_flush_pending: bool,
+    deployment_sync_pending: Vec<bool>,
+    rs_sync_pending: Vec<bool>,
+    workload_metrics: Vec<WorkloadMetrics>,
+    cluster_metrics: ClusterMetrics,
+    rollouts: Vec<RolloutTracker>,
+    samples: Vec<Sample>,
+    log: Vec<EventRecord>,
+    invariant_violations: Vec<String>,
+    end: SimTime,
+}
+
+impl Simulation {
+    /// Builds the cluster at time zero for this scenario and seed.
+    pub fn new(scenario: Scenario, seed: u64) -> Self {
+        let streams = RngStreams::new(seed);
+        let end = SimTime::ZERO + scenario.duration;
+        let mut sim = Simulation {
+            engine: Engine::new(),
+            state: ClusterState::default(),
+            seed,
+            streams,
+            rng_scheduler: streams.stream("scheduler"),
+            rng_chaos: streams.stream("chaos"),
+            rng_uid: streams.stream("pod-uid"),
+            rng_startup: scenario
+                .workloads
+                .iter()
+                .map(|w| streams.stream(&format!("startup/{}", w.name)))
+                .collect(),
+            rng_node_failure: Vec::new(),
+            queue: SchedulingQueue::new(),
+            scheduler_cycle_pending: None,
+            unschedulable_flush_pending: false,
+            deployment_sync_pending: vec![false; scenario.workloads.len()],
+            rs_sync_pending: Vec::new(),
+            workload_metrics: scenario
+                .workloads
+                .iter()
+                .map(|w| WorkloadMetrics::new(w.replicas, w.slo_min_ready))
+                .collect(),
+            cluster_metrics: ClusterMetrics::default(),
+            rollouts: Vec::new(),
+            samples: Vec::new(),
+            log: Vec::new(),
+            invariant_violations: Vec::new(),
+            end,
+            scenario,
+        };
+        sim.build_cluster();
+        sim
+    }
+
+    /// The cluster state (read-only), for tests and tools.
+    pub fn state(&self) -> &ClusterState {
+        &self.state
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.engine.now()
+    }
+
+    fn build_cluster(&mut self) {
+        let mut lease_rng = self.streams.stream("node-lease");
+        let renew = self
+            .scenario
+            .cluster
+            .control_plane
+            .node_lease_renew_interval;
+        for (pi, pool) in self.scenario.cluster.node_pools.clone().iter().enumerate() {
+            for i in 0..pool.count {
+                let zone_name = &pool.zones[i as usize % pool.zones.len()];
+                let zone = self
+                    .scenario
+                    .cluster
+                    .zones
+                    .iter()
+                    .position(|z| z == zone_name)
+                    .unwrap_or(0);
+                let phase = SimDuration(lease_rng.random_range(0..renew.as_millis().max(1)));
+                self.add_node(pi, i, zone, phase);
+            }
+        }
+        for (di, w) in self.scenario.workloads.clone().iter().enumerate() {
+            let template = PodTemplate {
+                cpu: w.cpu,
+                memory: w.memory,
+                startup_time: w.startup_time.clone(),
+                crash_probability: 0.0,
+            };
+            self.state.deployments.push(Deployment {
+                name: w.name.clone(),
+                replicas: w.replicas,
+                strategy: w.strategy,
+                min_ready: w.min_ready_seconds,
+                termination_grace: w.termination_grace,
+                priority: w.priority,
+                template,
+                revision: 1,
+                replica_sets: Vec::new(),
+            });
+            self.workload_metrics[di].desired = w.replicas;
+            let d = DeploymentId(di as u32);
+            let surge = controllers::deployment_algo::max_surge(w.strategy, w.replicas);
+            self.apply(Action::CreateReplicaSet {
+                deployment: d,
+                replicas: w.replicas,
+                desired_annotation: w.replicas,
+                max_annotation: w.replicas + surge,
+            });
+        }
+        // Warm start: place the initial pods now and make them Ready at
+        // time zero, as in a cluster that has been running for a while.
+        for rs in 0..self.state.replica_sets.len() {
+            self.reconcile_replica_set(RsId(rs as u32));
+        }
+        self.run_scheduler_cycle();
+        for pid in 0..self.state.pods.len() {
+            let pod = PodId(pid as u32);
+            if self.state.pod(pod).node.is_some() {
+                self.update_pod(pod, |p| {
+                    p.phase = PodPhase::Ready;
+                    p.ready_since = Some(SimTime::ZERO);
+                    p.timer = None;
+                });
+            }
+        }
+        for m in &mut self.workload_metrics {
+            m.reset_incidents();
+        }
+        // Everything at time zero is settled; clear the kubelet timers that
+        // the binding above scheduled.
+        self.engine = Engine::new();
+        self.scheduler_cycle_pending = None;
+        self.unschedulable_flush_pending = false;
+        self.deployment_sync_pending
+            .iter_mut()
+            .for_each(|p| *p = false);
+        self.rs_sync_pending.iter_mut().for_each(|p| *p = false);
+        if self.queue.unschedulable_len() > 0 || self.queue.has_active() {
+            self.queue.move_all_to_active_or_backoff(SimTime::ZERO);
+            self.ensure_scheduler_cycle(SimTime::ZERO);
+        }
+
+        // Failure processes, timeline, samples.
+        for n in 0..self.state.nodes.len() {
+            self.schedule_next_process_failure(NodeId(n as u32));
+        }
+        for (i, ev) in self.scenario.events.iter().enumerate() {
+            self.engine
+                .schedule_at(SimTime::ZERO + ev.at, Event::Timeline(i));
+        }
+        self.engine.schedule_at(SimTime::ZERO, Event::Sample);
+    }
+
+    fn add_node(
+        &mut self,
+        pool: usize,
+        index: u32,
+        zone: usize,
+        lease_phase: SimDuration,
+    ) -> NodeId {
+        let p = &self.scenario.cluster.node_pools[pool];
+        let id = NodeId(self.state.nodes.len() as u32);
+        self.state.nodes.push(Node {
+            name: format!("{}-{}", p.name, index),
+            pool,
+            zone,
+            cpu: p.cpu,
+            memory: p.memory,
+            max_pods: p.max_pods,
+            labels: p.labels.clone(),
+            taints: p.taints.clone(),
+            outages: 0,
+            ready: true,
+            unschedulable: false,
+            removed: false,
+            lease_phase,
+            up_since: self.engine.now(),
+            requested_cpu: Default::default(),
+            requested_memory: Default::default(),
+            pods: Vec::new(),
+            lifecycle_timer: None,
+            not_ready_since: None,
+        });
+        self.rng_node_failure.push(None);
+        let cm = &mut self.cluster_metrics;
+        cm.advance(self.engine.now());
+        cm.nodes += 1;
+        cm.ready_nodes += 1;
+        cm.ready_cpu += p.cpu.0;
+        cm.ready_memory += p.memory.0;
+        id
+    }
+
+    /// Runs to the end of the scenario and returns the results.
+    pub fn run(mut self) -> RunResult {
+        let started = std::time::Instant::now();
+        let end = self.end;
+        while let Some(t) = self.engine.peek_time() {
+            if t > end {
+                break;
+            }
+            let (now, ev) = self.engine.pop().expect("peeked");
+            self.handle(now, ev);
+        }
+        let wall = started.elapsed().as_secs_f64();
+        result::finish(self, wall)
+    }
+
+    fn log(&mut self, kind: &'static str, object: String, detail: String) {
+        self.log.push(EventRecord {
+            time_ms: self.engine.now().as_millis(),
+            kind,
+            object,
+            detail,
+        });
+    }
+
+    fn handle(&mut self, now: SimTime, ev: Event) {
+        match ev {
+            Event::Timeline(i) => self.on_timeline(i),
+            Event::NodeFails { node, cause } => self.node_down(node, cause),
+            Event::NodeRepaired { node, cause } => self.node_up(node, cause),
+            Event::NodeNotReady(node) => self.on_node_not_ready(node),
+            Event::NodeReadyAgain(node) => self.on_node_ready_again(node),
+            Event::TaintEviction(node) => self.on_taint_eviction(node),
+            Event::DeploymentSync(d) => {
+                self.deployment_sync_pending[d.idx()] = false;
+                self.reconcile_deployment(d);
+            }
+            Event::ReplicaSetSync(rs) => {
+                self.rs_sync_pending[rs.idx()] = false;
+                self.reconcile_replica_set(rs);
+            }
+            Event::SchedulerCycle => {
+                self.scheduler_cycle_pending = None;
+                self.run_scheduler_cycle();
+            }
+            Event::UnschedulableFlush => {
+                self.unschedulable_flush_pending = false;
+                self.queue.flush_unschedulable_leftover(now);
+                self.ensure_scheduler_cycle(now);
+                self.ensure_unschedulable_flush();
+            }
+            Event::KubeletStart(pod) => self.on_kubelet_start(pod),
+            Event::PodReady(pod) => self.on_pod_ready(pod),
+            Event::PodTerminated(pod) => self.on_pod_terminated(pod),
+            Event::Sample => self.on_sample(),
+        }
+    }
+
+    // ---- controllers -------------------------------------------------
+
+    fn watch_latency(&self) -> SimDuration {
+        self.scenario.cluster.control_plane.watch_latency
+    }
+
+    /// Wakes the deployment controller for `d` after the informer delay
+    /// (coalesced: one pending sync per deployment).
+    fn enqueue_deployment(&mut self, d: DeploymentId) {
+        if !self.deployment_sync_pending[d.idx()] {
+            self.deployment_sync_pending[d.idx()] = true;
+            let lat = self.watch_latency();
+            self.engine.schedule_in(lat, Event::DeploymentSync(d));
+        }
+    }
+
+    fn enqueue_replica_set(&mut self, rs: RsId) {
+        if !self.rs_sync_pending[rs.idx()] {
+            self.rs_sync_pending[rs.idx()] = true;
+            let lat = self.watch_latency();
+            self.engine.schedule_in(lat, Event::ReplicaSetSync(rs));
+        }
+    }
+
+    fn reconcile_deployment(&mut self, d: DeploymentId) {
+        let now = self.engine.now();
+        let actions = controllers::deployment::reconcile(&self.state, d, now);
+        for a in actions {
+            self.apply(a);
+        }
+        self.track_rollouts(d);
+    }
+
+    fn reconcile_replica_set(&mut self, rs: RsId) {
+        let now = self.engine.now();
+        let actions = controllers::replicaset::reconcile(&self.state, rs, now);
+        for a in actions {
+            self.apply(a);
+        }
+    }
+
+    // ---- scheduler ---------------------------------------------------
+
+    fn ensure_scheduler_cycle(&mut self, at: SimTime) {
+        let at = at.max(self.engine.now());
+        if self.scheduler_cycle_pending.is_none_or(|t| at < t) {
+            self.scheduler_cycle_pending = Some(at);
+            self.engine.schedule_at(at, Event::SchedulerCycle);
+        }
+    }
+
+    fn ensure_unschedulable_flush(&mut self) {
+        if !self.unschedulable_flush_pending && self.queue.unschedulable_len() > 0 {
+            self.unschedulable_flush_pending = true;
+            self.engine
+                .schedule_in(queue::UNSCHEDULABLE_FLUSH_PERIOD, Event::UnschedulableFlush);
+        }
+    }
+
+    /// A change that may let unschedulable pods fit (upstream: cluster
+    /// events that move pods out of the unschedulable set).
+    fn cluster_changed(&mut self) {
+        if self.queue.unschedulable_len() > 0 {
+            let now = self.engine.now();
+            self.queue.move_all_to_active_or_backoff(now);
+            self.schedule_after_backoff();
+            if self.queue.has_active() {
+                self.ensure_scheduler_cycle(now);
+            }
+        }
+    }
+
+    fn schedule_after_backoff(&mut self) {
+        if let Some(t) = self.queue.next_backoff_expiry() {
+            // The backoff queue is flushed once a second upstream.
+            let at = SimTime(t.as_millis().div_ceil(1000) * 1000);
+            self.ensure_scheduler_cycle(at);
+        }
+    }
+
+    fn run_scheduler_cycle(&mut self) {
+        let now = self.engine.now();
+        self.queue.flush_backoff(now);
+        let zones = self.scenario.cluster.zones.len();
+        while let Some(pod) = self.queue.pop_active() {
+            let p = self.state.pod(pod);
+            if !p.is_active() || p.node.is_some() {
+                continue;
+            }
+            let w = &self.scenario.workloads[p.deployment.idx()];
+            let strategy = &self.scenario.cluster.control_plane.scheduler.score;
+            match cycle::schedule_one(
+                &self.state,
+                w,
+                strategy,
+                zones,
+                pod,
+                &mut self.rng_scheduler,
+            ) {
+                Outcome::Bind(node) => self.apply(Action::BindPod { pod, node }),
+                Outcome::Unschedulable(diag) => {
+                    let attempts = self.state.pods[pod.idx()].failed_attempts + 1;
+                    self.state.pods[pod.idx()].failed_attempts = attempts;
+                    let until = now + queue::backoff_duration(attempts);
+                    let prio = self.state.pod(pod).priority;
+                    self.queue.push_unschedulable(pod, prio, now, until);
+                    if attempts == 1 {
+                        let name = self.pod_name(pod);
+                        self.log("pod_unschedulable", name, diag.to_string());
+                    }
+                }
+            }
+        }
+        self.schedule_after_backoff();
+        self.ensure_unschedulable_flush();
+    }
+
+    fn pod_name(&self, pod: PodId) -> String {
+        let p = self.state.pod(pod);
+        let rs = self.state.rs(p.rs);
+        format!(
+            "{}-r{}-{:x}",
+            self.state.deployment(p.deployment).name,
+            rs.revision,
+            p.uid & 0xfffff
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,208 @@
+//! What a run produces: the summary, sampled rows and the event log, and
+//! their serialization to bytes (summary.json, timeseries.csv, events.csv).
+
+use super::Simulation;
+use crate::engine::SimTime;
+use crate::metrics::{ClusterSummary, WorkloadSummary};
+use crate::model::DeploymentId;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// An open or finished rollout, tracked by the simulation.
+#[derive(Clone, Debug)]
+pub(super) struct RolloutTracker {
+    pub deployment: DeploymentId,
+    pub revision: u32,
+    pub start: SimTime,
+    pub end: Option<SimTime>,
+    pub superseded: bool,
+    pub max_total_pods: u32,
+    pub min_available: u32,
+}
+
+/// One entry of the `rollouts` list in summary.json.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RolloutSummary {
+    /// Workload name.
+    pub workload: String,
+    /// Revision the rollout moves to (the initial template is 1).
+    pub revision: u32,
+    /// Start, seconds.
+    pub start_s: f64,
+    /// Time to completion, or to the end of the run / supersession if it did
+    /// not complete, seconds.
+    pub duration_s: f64,
+    /// Whether it completed (all replicas updated and available).
+    pub completed: bool,
+    /// Largest number of non-terminating pods during the rollout.
+    pub max_total_pods: u32,
+    /// Smallest number of available pods during the rollout.
+    pub min_available: u32,
+}
+
+/// summary.json.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// Version of kubesim that produced this.
+    pub kubesim_version: &'static str,
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Simulated duration, seconds.
+    pub sim_duration_s: f64,
+    /// Events processed by the engine.
+    pub events: u64,
+    /// Wall-clock time of the run, seconds (the only non-reproducible field).
+    pub wall_time_s: f64,
+    /// Cluster-wide metrics.
+    pub cluster: ClusterSummary,
+    /// Per-workload metrics, by name.
+    pub workloads: BTreeMap<String, WorkloadSummary>,
+    /// Rollouts in start order.
+    pub rollouts: Vec<RolloutSummary>,
+    /// Model invariants broken during the run (empty unless kubesim has a bug).
+    pub invariant_violations: Vec<String>,
+}
+
+/// One row of timeseries.csv.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Sample time, ms.
+    pub time_ms: u64,
+    /// Per workload: (desired, ready endpoints, serving).
+    pub workloads: Vec<(u32, u32, u32)>,
+    /// Nodes up and Ready.
+    pub ready_nodes: u32,
+    /// Pods not bound to a node.
+    pub pending_pods: u32,
+    /// Requested / allocatable CPU on ready nodes.
+    pub cpu_allocation: f64,
+    /// Requested / allocatable memory on ready nodes.
+    pub memory_allocation: f64,
+    /// Used / allocatable CPU on ready nodes.
+    pub cpu_usage: f64,
+}
+
+/// One row of events.csv.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventRecord {
+    /// When, ms.
+    pub time_ms: u64,
+    /// What kind (`node_failed`, `pod_evicted`, `rollout_started`, ...).
+    pub kind: &'static str,
+    /// The object it concerns (node, pod, workload, zone).
+    pub object: String,
+    /// Free text.
+    pub detail: String,
+}
+
+/// Everything a run produced.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// The scalars.
+    pub summary: Summary,
+    /// Workload names, in scenario order (timeseries columns).
+    pub workload_names: Vec<String>,
+    /// Sampled rows.
+    pub samples: Vec<Sample>,
+    /// The event log.
+    pub events: Vec<EventRecord>,
+}
+
+pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
+    let end = sim.end;
+    let workloads = sim
+        .workload_metrics
+        .iter_mut()
+        .zip(&sim.scenario.workloads)
+        .map(|(m, w)| (w.name.clone(), m.summary(end)))
+        .collect();
+    let rollouts = sim
+        .rollouts
+        .iter()
+        .map(|r| RolloutSummary {
+            workload: sim.state.deployment(r.deployment).name.clone(),
+            revision: r.revision,
+            start_s: r.start.as_secs_f64(),
+            duration_s: r.end.unwrap_or(end).since(r.start).as_secs_f64(),
+            completed: r.end.is_some() && !r.superseded,
+            max_total_pods: r.max_total_pods,
+            min_available: r.min_available,
+        })
+        .collect();
+    let summary = Summary {
+        kubesim_version: env!("CARGO_PKG_VERSION"),
+        scenario: sim.scenario.name.clone(),
+        seed: sim.seed,
+        sim_duration_s: sim.scenario.duration.as_secs_f64(),
+        events: sim.engine.processed(),
+        wall_time_s,
+        cluster: sim.cluster_metrics.summary(end),
+        workloads,
+        rollouts,
+        invariant_violations: std::mem::take(&mut sim.invariant_violations),
+    };
+    RunResult {
+        summary,
+        workload_names: sim
+            .scenario
+            .workloads
+            .iter()
+            .map(|w| w.name.clone())
+            .collect(),
+        samples: std::mem::take(&mut sim.samples),
+        events: std::mem::take(&mut sim.log),
+    }
+}
+
+impl RunResult {
+    /// summary.json, pretty-printed, with a trailing newline.
+    pub fn summary_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(&self.summary).expect("summary serializes");
+        v.push(b'\n');
+        v
+    }
+
+    /// timeseries.csv: `time_s`, then per workload `<name>_desired`,
+    /// `<name>_ready` (endpoints, Kubernetes' view), `<name>_serving`, then
+    /// `ready_nodes`, `pending_pods`, `cpu_allocation`, `memory_allocation`,
+    /// `cpu_usage`.
+    pub fn timeseries_csv(&self) -> Vec<u8> {
+        let mut s = String::from("time_s");
+        for n in &self.workload_names {
+            let _ = write!(s, ",{n}_desired,{n}_ready,{n}_serving");
+        }
+        s.push_str(",ready_nodes,pending_pods,cpu_allocation,memory_allocation,cpu_usage\n");
+        for r in &self.samples {
+            let _ = write!(s, "{}", fmt_secs(r.time_ms));
+            for (d, e, sv) in &r.workloads {
+                let _ = write!(s, ",{d},{e},{sv}");
+            }
+            let _ = writeln!(
+                s,
+                ",{},{},{:.6},{:.6},{:.6}",
+                r.ready_nodes, r.pending_pods, r.cpu_allocation, r.memory_allocation, r.cpu_usage
+            );
+        }
+        s.into_bytes()
+    }
+
+    /// events.csv: `time_s,kind,object,detail`, in time order.
+    pub fn events_csv(&self) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["time_s", "kind", "object", "detail"])
+            .expect("in-memory write");
+        for e in &self.events {
+            w.write_record([fmt_secs(e.time_ms).as_str(), e.kind, &e.object, &e.detail])
+                .expect("in-memory write");
+        }
+        w.into_inner().expect("in-memory write")
+    }
+}
+
+/// Milliseconds as seconds with exactly three decimals (no float noise).
+fn fmt_secs(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}

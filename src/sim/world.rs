@@ -1,0 +1,609 @@
+//! Applying decisions and the state transitions of pods and nodes, with the
+//! metric bookkeeping that must follow every one of them.
+
+use super::{Action, DeleteReason, Event, OutageCause, Simulation};
+use crate::engine::{SimDuration, SimTime};
+use crate::model::*;
+use crate::scenario::NodeTarget;
+use rand::RngExt;
+
+/// What a pod contributes to the counters.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct PodFlags {
+    active: bool,
+    endpoint: bool,
+    serving: bool,
+    pending: bool,
+    // Its requests count towards the allocation of a ready, running node.
+    counted_on: Option<NodeId>,
+}
+
+impl Simulation {
+    fn node_counted(&self, n: NodeId) -> bool {
+        let node = self.state.node(n);
+        node.is_up() && node.ready
+    }
+
+    fn pod_flags(&self, pod: PodId) -> PodFlags {
+        let p = self.state.pod(pod);
+        if p.gone {
+            return PodFlags::default();
+        }
+        let node_up = p.node.is_some_and(|n| self.state.node(n).is_up());
+        let endpoint = p.is_api_ready();
+        PodFlags {
+            active: p.is_active(),
+            endpoint,
+            serving: endpoint && node_up,
+            pending: p.node.is_none(),
+            counted_on: p.node.filter(|n| self.node_counted(*n)),
+        }
+    }
+
+    /// Mutates a pod and moves the counters by the difference.
+    pub(super) fn update_pod(&mut self, pod: PodId, f: impl FnOnce(&mut Pod)) {
+        let before = self.pod_flags(pod);
+        f(&mut self.state.pods[pod.idx()]);
+        let after = self.pod_flags(pod);
+        self.account_pod(pod, before, after);
+    }
+
+    fn account_pod(&mut self, pod: PodId, before: PodFlags, after: PodFlags) {
+        if before == after {
+            return;
+        }
+        let now = self.engine.now();
+        let d = self.state.pod(pod).deployment.idx();
+        let m = &mut self.workload_metrics[d];
+        m.advance(now);
+        let delta = |v: &mut u32, b: bool, a: bool| {
+            if a && !b {
+                *v += 1;
+            } else if b && !a {
+                *v -= 1;
+            }
+        };
+        delta(&mut m.active_pods, before.active, after.active);
+        delta(&mut m.endpoints, before.endpoint, after.endpoint);
+        delta(&mut m.serving, before.serving, after.serving);
+        m.after_change();
+        let active = m.active_pods;
+        if before.pending != after.pending || before.counted_on != after.counted_on {
+            let (cpu, mem) = {
+                let p = self.state.pod(pod);
+                (p.cpu.0, p.memory.0)
+            };
+            let cm = &mut self.cluster_metrics;
+            cm.advance(now);
+            delta(&mut cm.pending_pods, before.pending, after.pending);
+            if before.counted_on.is_some() {
+                cm.requested_cpu -= cpu;
+                cm.requested_memory -= mem;
+            }
+            if after.counted_on.is_some() {
+                cm.requested_cpu += cpu;
+                cm.requested_memory += mem;
+            }
+        }
+        if before.active != after.active {
+            self.on_active_pods_changed(DeploymentId(d as u32), active);
+        }
+    }
+
+    /// Mutates a node; recounts its capacity and every pod on it.
+    fn update_node(&mut self, n: NodeId, f: impl FnOnce(&mut Node)) {
+        let pods = self.state.node(n).pods.clone();
+        let before: Vec<PodFlags> = pods.iter().map(|p| self.pod_flags(*p)).collect();
+        let counted_before = self.node_counted(n);
+        let was_up = self.state.node(n).is_up();
+        let existed = !self.state.node(n).removed;
+        f(&mut self.state.nodes[n.idx()]);
+        let counted_after = self.node_counted(n);
+        let (cpu, mem) = (self.state.node(n).cpu.0, self.state.node(n).memory.0);
+        let now = self.engine.now();
+        let cm = &mut self.cluster_metrics;
+        cm.advance(now);
+        if counted_before && !counted_after {
+            cm.ready_nodes -= 1;
+            cm.ready_cpu -= cpu;
+            cm.ready_memory -= mem;
+        } else if counted_after && !counted_before {
+            cm.ready_nodes += 1;
+            cm.ready_cpu += cpu;
+            cm.ready_memory += mem;
+        }
+        if existed && self.state.node(n).removed {
+            cm.nodes -= 1;
+        }
+        let _ = was_up;
+        for (p, b) in pods.iter().zip(before) {
+            let a = self.pod_flags(*p);
+            self.account_pod(*p, b, a);
+        }
+    }
+
+    /// Applies one decision. The only place pods and replica sets change.
+    pub fn apply(&mut self, action: Action) {
+        let now = self.engine.now();
+        match action {
+            Action::CreateReplicaSet {
+                deployment,
+                replicas,
+                desired_annotation,
+                max_annotation,
+            } => {
+                let d = self.state.deployment(deployment);
+                let id = RsId(self.state.replica_sets.len() as u32);
+                self.state.replica_sets.push(ReplicaSet {
+                    deployment,
+                    revision: d.revision,
+                    template: d.template.clone(),
+                    replicas,
+                    pods: Vec::new(),
+                    desired_annotation: Some(desired_annotation),
+                    max_annotation: Some(max_annotation),
+                    created_at: now,
+                    deleted: false,
+                });
+                self.rs_sync_pending.push(false);
+                self.state.deployments[deployment.idx()]
+                    .replica_sets
+                    .push(id);
+                self.enqueue_replica_set(id);
+                self.enqueue_deployment(deployment);
+            }
+            Action::ScaleReplicaSet {
+                rs,
+                replicas,
+                desired_annotation,
+                max_annotation,
+            } => {
+                let r = &mut self.state.replica_sets[rs.idx()];
+                let changed = r.replicas != replicas;
+                r.replicas = replicas;
+                r.desired_annotation = Some(desired_annotation);
+                r.max_annotation = Some(max_annotation);
+                if changed {
+                    self.enqueue_replica_set(rs);
+                    let d = self.state.rs(rs).deployment;
+                    self.enqueue_deployment(d);
+                }
+            }
+            Action::DeleteReplicaSet { rs } => {
+                let r = &mut self.state.replica_sets[rs.idx()];
+                debug_assert!(r.replicas == 0 && r.pods.is_empty());
+                r.deleted = true;
+                let d = r.deployment;
+                self.state.deployments[d.idx()]
+                    .replica_sets
+                    .retain(|x| *x != rs);
+            }
+            Action::CreatePods { rs, count } => {
+                for _ in 0..count {
+                    self.create_pod(rs);
+                }
+            }
+            Action::DeletePod { pod, reason } => self.delete_pod(pod, reason),
+            Action::BindPod { pod, node } => self.bind_pod(pod, node),
+        }
+    }
+
+    fn create_pod(&mut self, rs: RsId) -> PodId {
+        let now = self.engine.now();
+        let r = self.state.rs(rs);
+        let d = r.deployment;
+        let id = PodId(self.state.pods.len() as u32);
+        let uid = self.rng_uid.random::<u64>();
+        self.state.pods.push(Pod {
+            rs,
+            deployment: d,
+            phase: PodPhase::Pending,
+            node: None,
+            cpu: r.template.cpu,
+            memory: r.template.memory,
+            priority: self.state.deployment(d).priority,
+            created_at: now,
+            ready_since: None,
+            deleted_at: None,
+            marked_not_ready: false,
+            gone: false,
+            timer: None,
+            uid,
+            failed_attempts: 0,
+        });
+        self.state.replica_sets[rs.idx()].pods.push(id);
+        self.account_pod(id, PodFlags::default(), self.pod_flags(id));
+        let prio = self.state.pod(id).priority;
+        self.queue.push_active(id, prio, now);
+        let lat = self.watch_latency();
+        self.ensure_scheduler_cycle(now + lat);
+        self.enqueue_deployment(d);
+        id
+    }
+
+    fn bind_pod(&mut self, pod: PodId, node: NodeId) {
+        let (cpu, mem) = {
+            let p = self.state.pod(pod);
+            (p.cpu, p.memory)
+        };
+        {
+            let n = &mut self.state.nodes[node.idx()];
+            n.requested_cpu.0 += cpu.0;
+            n.requested_memory.0 += mem.0;
+            n.pods.push(pod);
+            if n.requested_cpu > n.cpu
+                || n.requested_memory > n.memory
+                || n.pod_count() > n.max_pods
+            {
+                let msg = format!("node {} over-committed after binding", n.name);
+                self.invariant_violations.push(msg);
+            }
+        }
+        self.update_pod(pod, |p| {
+            p.node = Some(node);
+            p.phase = PodPhase::Bound;
+        });
+        let lat = self.watch_latency();
+        let t = self.engine.schedule_in(lat, Event::KubeletStart(pod));
+        self.state.pods[pod.idx()].timer = Some(t);
+    }
+
+    pub(super) fn on_kubelet_start(&mut self, pod: PodId) {
+        self.state.pods[pod.idx()].timer = None;
+        let p = self.state.pod(pod);
+        let Some(n) = p.node else { return };
+        if !p.is_active() || !self.state.node(n).is_up() {
+            return;
+        }
+        self.start_containers(pod);
+    }
+
+    /// Containers start (first start, or restart after the node came back).
+    fn start_containers(&mut self, pod: PodId) {
+        let rs = self.state.pod(pod).rs;
+        let d = self.state.pod(pod).deployment.idx();
+        let template = &self.state.rs(rs).template;
+        let crash = template.crash_probability > 0.0
+            && self.rng_startup[d].random::<f64>() < template.crash_probability;
+        let startup = template.startup_time.sample(&mut self.rng_startup[d]);
+        if crash {
+            self.update_pod(pod, |p| p.phase = PodPhase::CrashLoop);
+            return;
+        }
+        self.update_pod(pod, |p| p.phase = PodPhase::Starting);
+        let t = self.engine.schedule_in(startup, Event::PodReady(pod));
+        self.state.pods[pod.idx()].timer = Some(t);
+    }
+
+    pub(super) fn on_pod_ready(&mut self, pod: PodId) {
+        let now = self.engine.now();
+        self.update_pod(pod, |p| {
+            p.timer = None;
+            p.phase = PodPhase::Ready;
+            p.ready_since = Some(now);
+            p.marked_not_ready = false;
+        });
+        let p = self.state.pod(pod);
+        let (rs, d) = (p.rs, p.deployment);
+        self.enqueue_replica_set(rs);
+        self.enqueue_deployment(d);
+        let min_ready = self.state.deployment(d).min_ready;
+        if min_ready > SimDuration::ZERO {
+            // Upstream requeues after minReadySeconds so that availability,
+            // which needs strictly more than that, is observed.
+            self.engine
+                .schedule_in(min_ready + SimDuration(1), Event::DeploymentSync(d));
+        }
+    }
+
+    fn delete_pod(&mut self, pod: PodId, reason: DeleteReason) {
+        let now = self.engine.now();
+        if !self.state.pod(pod).is_active() {
+            return;
+        }
+        if let Some(t) = self.state.pods[pod.idx()].timer.take() {
+            self.engine.cancel(t);
+        }
+        self.update_pod(pod, |p| p.deleted_at = Some(now));
+        if reason == DeleteReason::TaintEviction {
+            let name = self.pod_name(pod);
+            let node = self
+                .state
+                .pod(pod)
+                .node
+                .map(|n| self.state.node(n).name.clone());
+            self.log(
+                "pod_evicted",
+                name,
+                format!("node {}", node.unwrap_or_default()),
+            );
+        }
+        let p = self.state.pod(pod);
+        let (rs, d) = (p.rs, p.deployment);
+        match p.node {
+            None => {
+                self.queue.remove(pod);
+                self.pod_gone(pod);
+            }
+            Some(n) if self.state.node(n).is_up() => {
+                let grace = self.state.deployment(d).termination_grace;
+                let t = self.engine.schedule_in(grace, Event::PodTerminated(pod));
+                self.state.pods[pod.idx()].timer = Some(t);
+            }
+            // On a dead node the kubelet cannot finish the deletion: the pod
+            // stays Terminating until the node comes back.
+            Some(_) => {}
+        }
+        self.enqueue_replica_set(rs);
+        self.enqueue_deployment(d);
+    }
+
+    pub(super) fn on_pod_terminated(&mut self, pod: PodId) {
+        self.state.pods[pod.idx()].timer = None;
+        self.pod_gone(pod);
+    }
+
+    /// The pod object disappears; its node's resources are freed.
+    fn pod_gone(&mut self, pod: PodId) {
+        let (rs, d, node, cpu, mem) = {
+            let p = self.state.pod(pod);
+            (p.rs, p.deployment, p.node, p.cpu, p.memory)
+        };
+        self.update_pod(pod, |p| p.gone = true);
+        if let Some(n) = node {
+            let nd = &mut self.state.nodes[n.idx()];
+            nd.requested_cpu.0 -= cpu.0;
+            nd.requested_memory.0 -= mem.0;
+            nd.pods.retain(|p| *p != pod);
+        }
+        self.state.replica_sets[rs.idx()].pods.retain(|p| *p != pod);
+        self.enqueue_deployment(d);
+        if node.is_some() {
+            self.cluster_changed();
+        }
+    }
+
+    // ---- nodes ---------------------------------------------------------
+
+    pub(super) fn schedule_next_process_failure(&mut self, n: NodeId) {
+        let pool = self.state.node(n).pool;
+        let Some(f) = self.scenario.cluster.node_pools[pool].failure.clone() else {
+            return;
+        };
+        let name = self.state.node(n).name.clone();
+        let rng = self.rng_node_failure[n.idx()]
+            .get_or_insert_with(|| self.streams.stream(&format!("node-failure/{name}")));
+        let ttf = f.mttf.sample(rng);
+        self.engine.schedule_in(
+            ttf,
+            Event::NodeFails {
+                node: n,
+                cause: OutageCause::Process,
+            },
+        );
+    }
+
+    /// One more outage cause; the machine stops if it was running.
+    pub(super) fn node_down(&mut self, n: NodeId, cause: OutageCause) {
+        if self.state.node(n).removed {
+            return;
+        }
+        let was_up = self.state.node(n).is_up();
+        if cause == OutageCause::Process {
+            let pool = self.state.node(n).pool;
+            if let Some(f) = self.scenario.cluster.node_pools[pool].failure.clone() {
+                let rng = self.rng_node_failure[n.idx()]
+                    .as_mut()
+                    .expect("stream created");
+                let ttr = f.mttr.sample(rng);
+                self.engine
+                    .schedule_in(ttr, Event::NodeRepaired { node: n, cause });
+            }
+        }
+        self.update_node(n, |node| node.outages += 1);
+        if !was_up {
+            return;
+        }
+        let name = self.state.node(n).name.clone();
+        let why = match cause {
+            OutageCause::Process => "failure process",
+            OutageCause::Chaos => "scenario event",
+        };
+        self.log("node_failed", name, why.to_string());
+        // Containers die with the machine; kubelet timers die with it too.
+        for pod in self.state.node(n).pods.clone() {
+            if let Some(t) = self.state.pods[pod.idx()].timer.take() {
+                self.engine.cancel(t);
+            }
+        }
+        // The node lifecycle controller notices on the first monitor tick
+        // after grace has passed since the last lease renewal.
+        if self.state.node(n).ready {
+            let cp = &self.scenario.cluster.control_plane;
+            let now = self.engine.now();
+            let renew = cp.node_lease_renew_interval.as_millis().max(1);
+            let phase = self.state.node(n).lease_phase.as_millis() % renew;
+            let since_renewal = (now.as_millis() + renew - phase) % renew;
+            let last_renewal = SimTime(now.as_millis().saturating_sub(since_renewal));
+            // probeTimestamp + gracePeriod must be strictly before the tick.
+            let detect = (last_renewal + cp.node_monitor_grace_period)
+                .next_multiple_after(cp.node_monitor_period);
+            let t = self
+                .engine
+                .schedule_at(detect.max(now), Event::NodeNotReady(n));
+            self.state.nodes[n.idx()].lifecycle_timer = Some(t);
+        }
+    }
+
+    /// One outage cause ends; the machine runs again when none is left.
+    pub(super) fn node_up(&mut self, n: NodeId, cause: OutageCause) {
+        if self.state.node(n).removed {
+            return;
+        }
+        if cause == OutageCause::Process {
+            self.schedule_next_process_failure(n);
+        }
+        let now = self.engine.now();
+        self.update_node(n, |node| node.outages = node.outages.saturating_sub(1));
+        if !self.state.node(n).is_up() {
+            return;
+        }
+        let renew = self
+            .scenario
+            .cluster
+            .control_plane
+            .node_lease_renew_interval;
+        let name = self.state.node(n).name.clone();
+        self.log("node_repaired", name, String::new());
+        self.state.nodes[n.idx()].up_since = now;
+        // The kubelet renews its lease as it starts; renewals continue from here.
+        self.state.nodes[n.idx()].lease_phase =
+            SimDuration(now.as_millis() % renew.as_millis().max(1));
+        if self.state.node(n).ready {
+            // Back before the control plane noticed: nothing to undo.
+            if let Some(t) = self.state.nodes[n.idx()].lifecycle_timer.take() {
+                self.engine.cancel(t);
+            }
+        } else {
+            let period = self.scenario.cluster.control_plane.node_monitor_period;
+            let at = SimTime(
+                now.as_millis().div_ceil(period.as_millis().max(1)) * period.as_millis().max(1),
+            );
+            self.engine.schedule_at(at, Event::NodeReadyAgain(n));
+        }
+        // The kubelet restarts the node's pods: deleted ones finish
+        // terminating, the others start again.
+        for pod in self.state.node(n).pods.clone() {
+            let p = self.state.pod(pod);
+            if p.gone {
+                continue;
+            }
+            if !p.is_active() {
+                let lat = self.watch_latency();
+                let t = self.engine.schedule_in(lat, Event::PodTerminated(pod));
+                self.state.pods[pod.idx()].timer = Some(t);
+            } else {
+                self.update_pod(pod, |p| {
+                    if p.phase != PodPhase::Pending {
+                        p.phase = PodPhase::Bound;
+                    }
+                });
+                self.start_containers(pod);
+            }
+        }
+    }
+
+    pub(super) fn on_node_not_ready(&mut self, n: NodeId) {
+        let now = self.engine.now();
+        let tol = self
+            .scenario
+            .cluster
+            .control_plane
+            .default_toleration_seconds;
+        self.update_node(n, |node| {
+            node.ready = false;
+            node.not_ready_since = Some(now);
+        });
+        let name = self.state.node(n).name.clone();
+        self.log(
+            "node_not_ready",
+            name,
+            "lease expired; tainted unreachable".into(),
+        );
+        // MarkPodsNotReady: every pod on the node leaves the endpoints.
+        for pod in self.state.node(n).pods.clone() {
+            self.update_pod(pod, |p| p.marked_not_ready = true);
+            let (rs, d) = (self.state.pod(pod).rs, self.state.pod(pod).deployment);
+            self.enqueue_replica_set(rs);
+            self.enqueue_deployment(d);
+        }
+        let t = self.engine.schedule_in(tol, Event::TaintEviction(n));
+        self.state.nodes[n.idx()].lifecycle_timer = Some(t);
+    }
+
+    pub(super) fn on_node_ready_again(&mut self, n: NodeId) {
+        if !self.state.node(n).is_up() || self.state.node(n).ready {
+            return;
+        }
+        if let Some(t) = self.state.nodes[n.idx()].lifecycle_timer.take() {
+            self.engine.cancel(t);
+        }
+        self.update_node(n, |node| {
+            node.ready = true;
+            node.not_ready_since = None;
+        });
+        let name = self.state.node(n).name.clone();
+        self.log("node_ready", name, "lease renewed; taints removed".into());
+        self.cluster_changed();
+    }
+
+    pub(super) fn on_taint_eviction(&mut self, n: NodeId) {
+        self.state.nodes[n.idx()].lifecycle_timer = None;
+        for pod in self.state.node(n).pods.clone() {
+            self.apply(Action::DeletePod {
+                pod,
+                reason: DeleteReason::TaintEviction,
+            });
+        }
+    }
+
+    /// Takes a set of nodes down by a scenario event for `duration`.
+    pub(super) fn chaos_down(&mut self, nodes: Vec<NodeId>, durations: Vec<SimDuration>) {
+        for (n, d) in nodes.into_iter().zip(durations) {
+            self.node_down(n, OutageCause::Chaos);
+            self.engine.schedule_in(
+                d,
+                Event::NodeRepaired {
+                    node: n,
+                    cause: OutageCause::Chaos,
+                },
+            );
+        }
+    }
+
+    /// Resolves a `node_failure` target to concrete nodes.
+    pub(super) fn resolve_target(&mut self, target: &NodeTarget) -> Vec<NodeId> {
+        let live = |s: &Self, n: usize| !s.state.nodes[n].removed && s.state.nodes[n].is_up();
+        match *target {
+            NodeTarget::Node { pool, index } => {
+                let name = format!("{}-{}", self.scenario.cluster.node_pools[pool].name, index);
+                (0..self.state.nodes.len())
+                    .filter(|&n| self.state.nodes[n].name == name && live(self, n))
+                    .map(|n| NodeId(n as u32))
+                    .collect()
+            }
+            NodeTarget::Zone(z) => (0..self.state.nodes.len())
+                .filter(|&n| self.state.nodes[n].zone == z && !self.state.nodes[n].removed)
+                .map(|n| NodeId(n as u32))
+                .collect(),
+            NodeTarget::Pool { pool, count } => {
+                let mut cands: Vec<usize> = (0..self.state.nodes.len())
+                    .filter(|&n| self.state.nodes[n].pool == pool && live(self, n))
+                    .collect();
+                let mut chosen = Vec::new();
+                for _ in 0..count.min(cands.len() as u32) {
+                    let i = self.rng_chaos.random_range(0..cands.len());
+                    chosen.push(NodeId(cands.remove(i) as u32));
+                }
+                chosen.sort();
+                chosen
+            }
+            NodeTarget::Hosting(w) => {
+                let cands: Vec<usize> = (0..self.state.nodes.len())
+                    .filter(|&n| {
+                        live(self, n)
+                            && self.state.nodes[n].pods.iter().any(|p| {
+                                let pd = self.state.pod(*p);
+                                pd.deployment.idx() == w && pd.is_active()
+                            })
+                    })
+                    .collect();
+                if cands.is_empty() {
+                    return Vec::new();
+                }
+                let i = self.rng_chaos.random_range(0..cands.len());
+                vec![NodeId(cands[i] as u32)]
+            }
+        }
+    }
+}
