@@ -4,4 +4,5 @@
 pub mod dist;
 pub mod engine;
 pub mod scenario;
+pub mod scheduler;
 pub mod units;
