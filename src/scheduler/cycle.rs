@@ -2,8 +2,9 @@
 //! ones, pick the best with a random tie-break (kube-scheduler's
 //! `schedulePod`/`selectHost`).
 
+use super::score::{self, CpuMemory, NodeFitState, ResourceUse};
 use crate::engine::SimRng;
-use crate::model::{ClusterState, NodeId, PodId};
+use crate::model::{ClusterState, Node, NodeId, PodId};
 use crate::scenario::{ScoreStrategy, Topology, Workload};
 use rand::RngExt;
 use std::collections::BTreeMap;
@@ -21,13 +22,11 @@ pub struct Diagnosis {
 
 impl fmt::Display for Diagnosis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "0/{} nodes are available", self.nodes)?;
-        let mut sep = ": ";
-        for (reason, n) in &self.reasons {
-            write!(f, "{sep}{n} {reason}")?;
-            sep = ", ";
-        }
-        Ok(())
+        let reasons = self
+            .reasons
+            .iter()
+            .flat_map(|(r, n)| std::iter::repeat_n(*r, *n as usize));
+        f.write_str(&score::fit_error_message(self.nodes as usize, reasons))
     }
 }
 
@@ -98,7 +97,7 @@ pub fn schedule_one(
     // Eligible domains for spread: nodes passing the node selector
     // (nodeAffinityPolicy Honor) whatever their taints (nodeTaintsPolicy
     // Ignore), the upstream defaults.
-    let eligible = |n: &crate::model::Node| !n.removed && selector_matches(workload, n);
+    let eligible = |n: &Node| !n.removed && selector_matches(workload, n);
     let global_mins = counts
         .as_ref()
         .map(|c| spread_global_mins(state, workload, c, &eligible))
@@ -120,12 +119,8 @@ pub fn schedule_one(
             Some("node(s) had untolerated taint(s)")
         } else if !selector_matches(workload, node) {
             Some("node(s) didn't match Pod's node affinity/selector")
-        } else if node.pod_count() >= node.max_pods {
-            Some("Too many pods")
-        } else if node.requested_cpu.0 + p.cpu.0 > node.cpu.0 {
-            Some("Insufficient cpu")
-        } else if node.requested_memory.0 + p.memory.0 > node.memory.0 {
-            Some("Insufficient memory")
+        } else if let Some(r) = fit_failure(node, p, &mut diag) {
+            Some(r)
         } else if let Some(c) = &counts {
             spread_or_affinity_violation(state, workload, c, &global_mins, id)
         } else {
@@ -140,29 +135,42 @@ pub fn schedule_one(
         return Outcome::Unschedulable(diag);
     }
 
-    // Score and select with reservoir sampling among the best (upstream
-    // selectHost), so equal nodes are chosen uniformly.
-    let mut best = i64::MIN;
-    let mut ties = 0u32;
-    let mut chosen = feasible[0];
-    for id in feasible {
-        let node = state.node(id);
-        let s = resource_score(strategy, node, p.cpu.0, p.memory.0);
-        if s > best {
-            best = s;
-            ties = 1;
-            chosen = id;
-        } else if s == best {
-            ties += 1;
-            if rng.random_range(0..ties) == 0 {
-                chosen = id;
-            }
-        }
-    }
+    let scored: Vec<(NodeId, i64)> = feasible
+        .into_iter()
+        .map(|id| {
+            (
+                id,
+                node_score(strategy, state.node(id), p.cpu.0, p.memory.0),
+            )
+        })
+        .collect();
+    // Ties are broken uniformly at random from the scheduler's own stream.
+    let chosen =
+        score::select_host(&scored, |n| rng.random_range(0..n)).expect("feasible is not empty");
     Outcome::Bind(chosen)
 }
 
-fn selector_matches(workload: &Workload, node: &crate::model::Node) -> bool {
+/// NodeResourcesFit filter. Every shortage is counted in the diagnosis, as
+/// upstream lists each insufficient resource; the first one is returned.
+fn fit_failure(node: &Node, p: &crate::model::Pod, diag: &mut Diagnosis) -> Option<&'static str> {
+    let fit = score::fits(
+        CpuMemory::new(p.cpu.0 as i64, p.memory.0 as i64),
+        &NodeFitState {
+            allocatable: CpuMemory::new(node.cpu.0 as i64, node.memory.0 as i64),
+            requested: CpuMemory::new(node.requested_cpu.0 as i64, node.requested_memory.0 as i64),
+            pod_count: node.pod_count(),
+            max_pods: node.max_pods,
+        },
+    );
+    let mut reasons = fit.reasons();
+    let first = reasons.next()?;
+    for r in reasons {
+        *diag.reasons.entry(r).or_default() += 1;
+    }
+    Some(first)
+}
+
+fn selector_matches(workload: &Workload, node: &Node) -> bool {
     workload
         .node_selector
         .iter()
@@ -176,7 +184,7 @@ fn spread_global_mins(
     state: &ClusterState,
     workload: &Workload,
     c: &DomainCounts,
-    eligible: &dyn Fn(&crate::model::Node) -> bool,
+    eligible: &dyn Fn(&Node) -> bool,
 ) -> Vec<u32> {
     let mut zone_eligible = vec![false; c.active_by_zone.len()];
     let mut node_domains = 0u32;
@@ -258,23 +266,22 @@ fn spread_or_affinity_violation(
     None
 }
 
-/// NodeResourcesFit score for cpu and memory with weight 1 each.
-fn resource_score(strategy: &ScoreStrategy, node: &crate::model::Node, cpu: u64, mem: u64) -> i64 {
-    let req_cpu = (node.requested_cpu.0 + cpu) as i64;
-    let req_mem = (node.requested_memory.0 + mem) as i64;
-    let alloc_cpu = node.cpu.0 as i64;
-    let alloc_mem = node.memory.0 as i64;
-    let per = |req: i64, cap: i64| -> i64 {
-        match strategy {
-            ScoreStrategy::MostAllocated => req.min(cap) * 100 / cap.max(1),
-            _ => {
-                if req > cap {
-                    0
-                } else {
-                    (cap - req) * 100 / cap.max(1)
-                }
-            }
+/// Weighted sum of the resource scoring plugins of the default profile:
+/// NodeResourcesFit (the configured strategy, weight 1) and
+/// NodeResourcesBalancedAllocation (weight 1). Both already give 0..=100, so
+/// they have no NormalizeScore step. Requests are explicit in kubesim, so the
+/// non-zero defaults (100m, 200Mi) never apply.
+fn node_score(strategy: &ScoreStrategy, node: &Node, cpu: u64, mem: u64) -> i64 {
+    let cpu_use = ResourceUse::new((node.requested_cpu.0 + cpu) as i64, node.cpu.0 as i64);
+    let mem_use = ResourceUse::new((node.requested_memory.0 + mem) as i64, node.memory.0 as i64);
+    let weighted = [(cpu_use, 1), (mem_use, 1)];
+    let fit = match strategy {
+        ScoreStrategy::LeastAllocated => score::least_allocated(&weighted),
+        ScoreStrategy::MostAllocated => score::most_allocated(&weighted),
+        ScoreStrategy::RequestedToCapacityRatio { shape } => {
+            score::requested_to_capacity_ratio(&weighted, shape)
         }
     };
-    (per(req_cpu, alloc_cpu) + per(req_mem, alloc_mem)) / 2
+    let balanced = score::balanced_allocation(&[cpu_use, mem_use]);
+    score::weighted_total([(fit, 1), (balanced, 1)])
 }
