@@ -2,10 +2,12 @@
 #![warn(missing_docs)]
 
 pub mod controllers;
+// pub mod cli; (enabled once the scenario loader lands)
 pub mod dist;
 pub mod engine;
 pub mod metrics;
 pub mod model;
+pub mod output;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;

@@ -1,0 +1,183 @@
+//! The command line: argument parsing and the subcommands. Thin: every
+//! subcommand calls the library.
+
+use crate::output;
+use crate::scenario::{self, Scenario};
+use crate::sim::{RunResult, Simulation};
+use clap::{Parser, Subcommand};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The quickstart scenario, embedded so that `kubesim run` works anywhere.
+pub const QUICKSTART_YAML: &str = include_str!("../scenarios/quickstart.yaml");
+
+/// kubesim: simulate a Kubernetes cluster's availability and scaling.
+#[derive(Debug, Parser)]
+#[command(name = "kubesim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one scenario (the embedded quickstart if none is given).
+    Run(RunArgs),
+    /// Check a scenario file and print what it resolves to.
+    Validate(ValidateArgs),
+}
+
+/// `kubesim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (YAML). Without one, runs the embedded quickstart.
+    pub scenario: Option<PathBuf>,
+    /// Seed (overrides the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Directory for summary.json, timeseries.csv and events.csv.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a scenario field: `--set workloads.web.replicas=5`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `kubesim validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Scenario file (YAML).
+    pub scenario: PathBuf,
+    /// Override a scenario field, as for `run`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+}
+
+/// A failure with its exit code: 2 for bad input or usage, 1 for a failed
+/// assertion.
+#[derive(Debug)]
+pub struct CliError {
+    /// Exit code.
+    pub code: i32,
+    /// Message (printed as `error: ...`).
+    pub message: String,
+}
+
+impl CliError {
+    fn input(e: impl std::fmt::Display) -> Self {
+        CliError {
+            code: 2,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Run(args) => cmd_run(&args),
+        Command::Validate(args) => cmd_validate(&args),
+    }
+}
+
+fn load(path: Option<&Path>, sets: &[String]) -> Result<Scenario, CliError> {
+    match path {
+        Some(p) => scenario::load_file(p, sets).map_err(CliError::input),
+        None => scenario::load_str(QUICKSTART_YAML, "quickstart.yaml (embedded)", sets).map_err(CliError::input),
+    }
+}
+
+fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
+    let sc = load(args.scenario.as_deref(), &args.sets)?;
+    if let Some(dir) = &args.out {
+        // Refuse a bad --out before spending time on the run.
+        output::ensure_dir(dir).map_err(CliError::input)?;
+    }
+    let seed = args.seed.unwrap_or(sc.seed);
+    let result = Simulation::new(sc, seed).run();
+    if let Some(dir) = &args.out {
+        output::write_run(dir, &result).map_err(CliError::input)?;
+    }
+    if !args.quiet {
+        print!("{}", summary_table(&result));
+        if let Some(dir) = &args.out {
+            eprintln!("wrote {}/{{summary.json,timeseries.csv,events.csv}}", dir.display());
+        }
+    }
+    if !result.summary.invariant_violations.is_empty() {
+        return Err(CliError {
+            code: 3,
+            message: format!(
+                "internal error: the model broke an invariant (please report it): {}",
+                result.summary.invariant_violations.join("; ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn cmd_validate(args: &ValidateArgs) -> Result<(), CliError> {
+    let sc = load(Some(&args.scenario), &args.sets)?;
+    let nodes: u32 = sc.cluster.node_pools.iter().map(|p| p.count).sum();
+    println!(
+        "{}: ok: scenario '{}', {} of simulated time, {} zone(s), {} node pool(s) with {} node(s), {} workload(s), {} timeline event(s)",
+        args.scenario.display(),
+        sc.name,
+        sc.duration,
+        sc.cluster.zones.len(),
+        sc.cluster.node_pools.len(),
+        nodes,
+        sc.workloads.len(),
+        sc.events.len()
+    );
+    Ok(())
+}
+
+/// The short table printed on stdout after a run.
+pub fn summary_table(r: &RunResult) -> String {
+    let s = &r.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "scenario {}  seed {}  simulated {:.0} s  events {}  wall {:.3} s",
+        s.scenario, s.seed, s.sim_duration_s, s.events, s.wall_time_s
+    );
+    let _ = writeln!(
+        out,
+        "{:<16} {:>12} {:>12} {:>11} {:>9} {:>10} {:>9}",
+        "workload", "availability", "slo_attain", "downtime_s", "incidents", "mean_ready", "min_ready"
+    );
+    for name in &r.workload_names {
+        let w = &s.workloads[name];
+        let _ = writeln!(
+            out,
+            "{:<16} {:>12.6} {:>12.6} {:>11.1} {:>9} {:>10.2} {:>9}",
+            name, w.service_availability, w.slo_attainment, w.downtime_s, w.incidents, w.mean_ready, w.min_ready
+        );
+    }
+    let c = &s.cluster;
+    let _ = writeln!(
+        out,
+        "cluster: cpu_allocation {:.3}  memory_allocation {:.3}  node_hours {:.1}  pending_pod_seconds {:.1}",
+        c.cpu_allocation, c.memory_allocation, c.node_hours, c.pending_pod_seconds
+    );
+    for ro in &s.rollouts {
+        let _ = writeln!(
+            out,
+            "rollout {} r{} at {:.0} s: {} in {:.1} s, max pods {}, min available {}",
+            ro.workload,
+            ro.revision,
+            ro.start_s,
+            if ro.completed { "completed" } else { "not completed" },
+            ro.duration_s,
+            ro.max_total_pods,
+            ro.min_available
+        );
+    }
+    out
+}
