@@ -1,0 +1,3 @@
+//! Controller algorithms restated from Kubernetes; `deployment_algo` holds the pure arithmetic.
+
+pub mod deployment_algo;
