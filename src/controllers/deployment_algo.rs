@@ -961,7 +961,8 @@ mod tests {
             ..base
         };
         assert_first(d, c, NOW);
-        // Ready times are ignored unless both pods are ready.
+        // Ready times are ignored unless both pods are ready: `e`'s unset time
+        // would put it first under rule 6, but rule 8 (newer first) decides.
         let e = PodView {
             ready: false,
             ready_time_ms: None,
@@ -970,12 +971,21 @@ mod tests {
         };
         let f = PodView {
             ready: false,
-            ready_time_ms: None,
             phase: PodPhase::Pending,
-            creation_time_ms: 9_000,
+            creation_time_ms: NOW - 1_000,
             ..base
         };
         assert_first(f, e, NOW);
+        // Creation times 5 s and 9 s are ~99 990 s old, both bucket 46: the UID decides ...
+        let g = PodView {
+            creation_time_ms: 9_000,
+            uid: 2,
+            ..base
+        };
+        assert_first(base, g, NOW);
+        // ... and with equal UIDs upstream's Less is false both ways.
+        let h = PodView { uid: 1, ..g };
+        assert_eq!(deletion_order(&h, &base, NOW), Ordering::Equal);
     }
 
     #[test]
