@@ -99,7 +99,7 @@ fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
         output::ensure_dir(dir).map_err(CliError::input)?;
     }
     let seed = args.seed.unwrap_or(sc.seed);
-    let result = Simulation::new(sc, seed).run();
+    let result = Simulation::new(sc, seed).map_err(CliError::input)?.run();
     if let Some(dir) = &args.out {
         output::write_run(dir, &result).map_err(CliError::input)?;
     }
@@ -123,6 +123,7 @@ fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
 
 fn cmd_validate(args: &ValidateArgs) -> Result<(), CliError> {
     let sc = load(Some(&args.scenario), &args.sets)?;
+    crate::sim::Unsupported::check(&sc).map_err(CliError::input)?;
     let nodes: u32 = sc.cluster.node_pools.iter().map(|p| p.count).sum();
     println!(
         "{}: ok: scenario '{}', {} of simulated time, {} zone(s), {} node pool(s) with {} node(s), {} workload(s), {} timeline event(s)",

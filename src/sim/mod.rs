@@ -14,12 +14,14 @@
 mod action;
 mod events;
 mod result;
+mod support;
 mod timeline;
 mod world;
 
 pub use action::{Action, DeleteReason};
 pub use events::Event;
 pub use result::{EventRecord, RolloutSummary, RunResult, Sample, Summary};
+pub use support::Unsupported;
 
 use crate::controllers;
 use crate::engine::{Engine, RngStreams, SimDuration, SimRng, SimTime};
@@ -67,8 +69,14 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// Builds the cluster at time zero for this scenario and seed.
-    pub fn new(scenario: Scenario, seed: u64) -> Self {
+    /// Builds the cluster at time zero for this scenario and seed; refuses
+    /// scenarios that use features this version does not simulate.
+    pub fn new(scenario: Scenario, seed: u64) -> Result<Self, Unsupported> {
+        support::check(&scenario)?;
+        Ok(Self::build(scenario, seed))
+    }
+
+    fn build(scenario: Scenario, seed: u64) -> Self {
         let streams = RngStreams::new(seed);
         let end = SimTime::ZERO + scenario.duration;
         let mut sim = Simulation {

@@ -97,6 +97,7 @@ fn warm_start_places_every_pod() {
         ),
         1,
     )
+    .unwrap()
     .run();
     let w = &r.summary.workloads["web"];
     assert_eq!(w.service_availability, 1.0);
@@ -114,7 +115,7 @@ fn rolling_update_25_25_of_10_stays_within_13_pods_and_8_available() {
         rolling(IntOrPercent::Percent(25), IntOrPercent::Percent(25)),
         vec![rollout_at(60)],
     );
-    let r = Simulation::new(sc, 1).run();
+    let r = Simulation::new(sc, 1).unwrap().run();
     let ro = &r.summary.rollouts[0];
     assert!(ro.completed, "{ro:?}");
     // maxSurge 25% of 10 rounds up to 3, maxUnavailable rounds down to 2.
@@ -135,7 +136,7 @@ fn rolling_update_0_1_never_exceeds_10_nor_drops_below_9() {
         rolling(IntOrPercent::Int(0), IntOrPercent::Int(1)),
         vec![rollout_at(60)],
     );
-    let r = Simulation::new(sc, 1).run();
+    let r = Simulation::new(sc, 1).unwrap().run();
     let ro = &r.summary.rollouts[0];
     assert!(ro.completed, "{ro:?}");
     assert_eq!(ro.max_total_pods, 10, "{ro:?}");
@@ -145,7 +146,7 @@ fn rolling_update_0_1_never_exceeds_10_nor_drops_below_9() {
 #[test]
 fn recreate_drops_to_zero_and_completes() {
     let sc = scenario(6, 10, Strategy::Recreate, vec![rollout_at(60)]);
-    let r = Simulation::new(sc, 1).run();
+    let r = Simulation::new(sc, 1).unwrap().run();
     let ro = &r.summary.rollouts[0];
     assert!(ro.completed, "{ro:?}");
     assert_eq!(ro.min_available, 0);
@@ -167,9 +168,14 @@ fn node_failure_at(secs: u64, index: u32) -> TimedEvent {
 /// Downtime of a 3-replica workload (SLO: all 3) when the node of one pod dies.
 fn downtime_after_node_death(toleration_s: u64) -> (f64, Vec<EventRecord>) {
     // 3 nodes, 3 replicas: one pod per node (least allocated spreads them).
-    let mut sc = scenario(3, 3, rolling(IntOrPercent::Percent(25), IntOrPercent::Percent(25)), vec![node_failure_at(1000, 0)]);
+    let mut sc = scenario(
+        3,
+        3,
+        rolling(IntOrPercent::Percent(25), IntOrPercent::Percent(25)),
+        vec![node_failure_at(1000, 0)],
+    );
     sc.cluster.control_plane.default_toleration_seconds = SimDuration::from_secs(toleration_s);
-    let r = Simulation::new(sc, 7).run();
+    let r = Simulation::new(sc, 7).unwrap().run();
     assert!(r.summary.invariant_violations.is_empty());
     (r.summary.workloads["web"].downtime_s, r.events)
 }
@@ -180,11 +186,25 @@ fn node_death_replacement_follows_grace_plus_toleration() {
     // monitor tick) -> eviction 300 s later -> replacement created,
     // scheduled and started (3 x 0.1 s watch latency) -> ready 20 s later.
     let (down, events) = downtime_after_node_death(300);
-    assert!((370.3..=385.3).contains(&down), "downtime {down} s; events {events:?}");
+    assert!(
+        (370.3..=385.3).contains(&down),
+        "downtime {down} s; events {events:?}"
+    );
     let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
-    assert!(kinds.contains(&"node_not_ready") && kinds.contains(&"pod_evicted"), "{kinds:?}");
-    let not_ready = events.iter().find(|e| e.kind == "node_not_ready").unwrap().time_ms;
-    let evicted = events.iter().find(|e| e.kind == "pod_evicted").unwrap().time_ms;
+    assert!(
+        kinds.contains(&"node_not_ready") && kinds.contains(&"pod_evicted"),
+        "{kinds:?}"
+    );
+    let not_ready = events
+        .iter()
+        .find(|e| e.kind == "node_not_ready")
+        .unwrap()
+        .time_ms;
+    let evicted = events
+        .iter()
+        .find(|e| e.kind == "pod_evicted")
+        .unwrap()
+        .time_ms;
     assert!((1_050_000..=1_065_000).contains(&not_ready), "{not_ready}");
     assert_eq!(evicted - not_ready, 300_000);
 

@@ -1,0 +1,81 @@
+//! Scenario features the file format accepts but this version does not
+//! simulate yet. Refusing them is better than silently ignoring them: a
+//! result that leaves out an HPA or a traffic model would look right and be
+//! wrong.
+
+use crate::scenario::{EventAction, Scenario};
+
+/// A scenario asks for something this version cannot simulate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .problems.join("\n"))]
+pub struct Unsupported {
+    /// One line per feature, naming the field path.
+    pub problems: Vec<String>,
+}
+
+/// Lists the features of `sc` that are not simulated yet.
+pub fn check(sc: &Scenario) -> Result<(), Unsupported> {
+    let mut problems = Vec::new();
+    let mut refuse = |path: String, what: &str| {
+        problems.push(format!(
+            "{path}: {what} is not simulated by kubesim {} yet; remove it from the scenario",
+            env!("CARGO_PKG_VERSION")
+        ))
+    };
+    for (i, p) in sc.cluster.node_pools.iter().enumerate() {
+        if p.autoscaling.is_some() {
+            refuse(
+                format!("cluster.node_pools[{i}].autoscaling"),
+                "the cluster autoscaler",
+            );
+        }
+    }
+    for (i, w) in sc.workloads.iter().enumerate() {
+        if w.traffic.is_some() {
+            refuse(format!("workloads[{i}].traffic"), "traffic");
+        }
+        if w.hpa.is_some() {
+            refuse(
+                format!("workloads[{i}].hpa"),
+                "the horizontal pod autoscaler",
+            );
+        }
+        if w.crash.is_some() {
+            refuse(format!("workloads[{i}].crash"), "container crashes");
+        }
+        for (j, s) in w.spread.iter().enumerate() {
+            if !s.do_not_schedule {
+                refuse(
+                    format!("workloads[{i}].spread[{j}].when_unsatisfiable"),
+                    "schedule_anyway (spread scoring)",
+                );
+            }
+        }
+        if w.anti_affinity.as_ref().is_some_and(|a| !a.required) {
+            refuse(
+                format!("workloads[{i}].anti_affinity.required"),
+                "preferred anti-affinity (false)",
+            );
+        }
+    }
+    for (i, e) in sc.events.iter().enumerate() {
+        if let EventAction::NodePoolUpgrade { .. } = e.action {
+            refuse(
+                format!("events[{i}].node_pool_upgrade"),
+                "node_pool_upgrade",
+            );
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Unsupported { problems })
+    }
+}
+
+impl Unsupported {
+    /// Same as [`check`], for callers that only validate.
+    pub fn check(sc: &Scenario) -> Result<(), Unsupported> {
+        check(sc)
+    }
+}
