@@ -385,3 +385,29 @@ pub enum NodeTarget {
     /// `hosting: web`: one live node running a pod of the workload, chosen at random.
     Hosting(usize),
 }
+
+impl Default for ControlPlane {
+    /// Upstream Kubernetes defaults.
+    fn default() -> Self {
+        ControlPlane {
+            node_monitor_grace_period: SimDuration::from_secs(50),
+            node_monitor_period: SimDuration::from_secs(5),
+            node_lease_renew_interval: SimDuration::from_secs(10),
+            default_toleration_seconds: SimDuration::from_secs(300),
+            watch_latency: SimDuration::from_millis(100),
+            scheduler: SchedulerConfig {
+                score: ScoreStrategy::LeastAllocated,
+            },
+        }
+    }
+}
+
+impl Default for Strategy {
+    /// Rolling update with 25% surge and 25% unavailable, as Kubernetes.
+    fn default() -> Self {
+        Strategy::RollingUpdate {
+            max_surge: IntOrPercent::Percent(25),
+            max_unavailable: IntOrPercent::Percent(25),
+        }
+    }
+}

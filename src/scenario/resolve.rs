@@ -1,0 +1,1402 @@
+//! From a node tree to a validated [`Scenario`]: field names, types,
+//! defaults, references between parts and limits. Every problem is
+//! collected; a scenario is returned only if there were none.
+
+use super::check::{Cx, Obj};
+use super::node::{Loc, Node, Value};
+use super::quantity::Problem;
+use super::suggest::{did_you_mean, suggest};
+use super::*;
+use crate::dist::Dist;
+use crate::engine::SimDuration;
+use crate::units::{Bytes, IntOrPercent, MilliCpu};
+
+const TOP: &[&str] = &[
+    "name",
+    "duration",
+    "seed",
+    "sample_interval",
+    "cluster",
+    "workloads",
+    "events",
+];
+const CLUSTER: &[&str] = &["zones", "node_pools", "control_plane"];
+const POOL: &[&str] = &[
+    "name",
+    "count",
+    "zones",
+    "cpu",
+    "memory",
+    "max_pods",
+    "labels",
+    "taints",
+    "failure",
+    "autoscaling",
+];
+const CONTROL_PLANE: &[&str] = &[
+    "node_monitor_grace_period",
+    "node_monitor_period",
+    "node_lease_renew_interval",
+    "default_toleration_seconds",
+    "watch_latency",
+    "scheduler",
+];
+const WORKLOAD: &[&str] = &[
+    "name",
+    "replicas",
+    "cpu",
+    "memory",
+    "priority",
+    "startup_time",
+    "termination_grace",
+    "min_ready_seconds",
+    "strategy",
+    "node_selector",
+    "tolerations",
+    "spread",
+    "anti_affinity",
+    "pdb",
+    "slo",
+    "crash",
+    "traffic",
+    "hpa",
+];
+const EVENT_ACTIONS: &[&str] = &[
+    "scale",
+    "rollout",
+    "zone_outage",
+    "node_failure",
+    "node_pool_upgrade",
+];
+const TAINT_EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
+
+/// Names of things events and selectors refer to, read before anything
+/// else so references resolve even when other parts have errors.
+struct Names {
+    zones: Vec<String>,
+    /// Pool names by index (None where the item has no valid name).
+    pools: Vec<Option<String>>,
+    workloads: Vec<Option<String>>,
+}
+
+impl Names {
+    fn find(list: &[Option<String>], name: &str) -> Option<usize> {
+        list.iter().position(|n| n.as_deref() == Some(name))
+    }
+}
+
+/// Resolves a whole scenario. `default_name` is used when the file has no
+/// `name`.
+pub(crate) fn resolve(cx: &mut Cx, root: &Node, default_name: &str) -> Option<Scenario> {
+    let top = cx.obj(root, "", TOP)?;
+    let name = cx.or(&top, "name", default_name.to_string(), Cx::name);
+    let duration = cx.req(&top, "duration", |cx, n, p| {
+        let d = cx.positive_duration(n, p)?;
+        if d > MAX_DURATION {
+            cx.report(
+                n.loc,
+                p,
+                Problem::new(format!(
+                    "duration {d} is longer than the limit of {MAX_DURATION} (10 years)"
+                )),
+            );
+            return None;
+        }
+        Some(d)
+    });
+    let seed = cx.or(&top, "seed", 1, Cx::u64);
+    let sample_interval = cx.opt(&top, "sample_interval", Cx::positive_duration);
+
+    let names = read_names(&top);
+    let cluster = match top.get("cluster") {
+        Some(n) => resolve_cluster(cx, n, "cluster", &names),
+        None => {
+            cx.err(top.loc, "", "missing field `cluster`");
+            None
+        }
+    };
+    let workloads = match top.get("workloads") {
+        Some(n) => cx.list(n, "workloads", |cx, n, p| {
+            resolve_workload(cx, n, p, cluster.as_ref())
+        }),
+        None => Some(Vec::new()),
+    };
+    check_unique(cx, &top, "workloads", "workload");
+    let mut events = match top.get("events") {
+        Some(n) => cx.list(n, "events", |cx, n, p| {
+            resolve_event(cx, n, p, &names, cluster.as_ref(), duration)
+        }),
+        None => Some(Vec::new()),
+    };
+    if let Some(events) = &mut events {
+        // Stable: equal times keep file order.
+        events.sort_by_key(|e| e.at);
+    }
+
+    // Rows of timeseries.csv: default spacing gives about 1000 rows.
+    let sample_interval = match (duration, sample_interval) {
+        (Some(d), Some(None)) => Some(SimDuration::from_secs(
+            ((d.as_millis() + 500_000) / 1_000_000).max(1),
+        )),
+        (Some(d), Some(Some(s))) => {
+            let rows = d.as_millis() / s.as_millis().max(1);
+            if rows > MAX_SAMPLES {
+                cx.report(
+                    top.key_loc("sample_interval"),
+                    "sample_interval",
+                    Problem::new(format!(
+                        "{s} over a duration of {d} gives {rows} samples, more than the limit of \
+                         {MAX_SAMPLES}"
+                    ))
+                    .hint(format!(
+                        "use a sample_interval of at least {}",
+                        SimDuration(d.as_millis().div_ceil(MAX_SAMPLES))
+                    )),
+                );
+                None
+            } else {
+                Some(s)
+            }
+        }
+        _ => None,
+    };
+
+    if let (Some(cluster), Some(workloads), Some(events)) = (&cluster, &workloads, &events) {
+        check_totals(cx, &top, cluster, workloads, events);
+    }
+    if cx.errors() > 0 {
+        return None;
+    }
+    Some(Scenario {
+        name: name?,
+        duration: duration?,
+        seed: seed?,
+        sample_interval: sample_interval?,
+        cluster: cluster?,
+        workloads: workloads?,
+        events: events?,
+    })
+}
+
+fn read_names(top: &Obj) -> Names {
+    let name_of = |item: &Node| match &item.value {
+        Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.name == "name")
+            .and_then(|(_, v)| v.scalar_text()),
+        _ => None,
+    };
+    let list_names = |n: Option<&Node>| match n.map(|n| &n.value) {
+        Some(Value::Seq(items)) => items.iter().map(name_of).collect(),
+        _ => Vec::new(),
+    };
+    let cluster = top.get("cluster");
+    let cluster_field = |key: &str| match cluster.map(|c| &c.value) {
+        Some(Value::Map(entries)) => entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
+        _ => None,
+    };
+    let zones = match cluster_field("zones").map(|n| &n.value) {
+        Some(Value::Seq(items)) => items.iter().filter_map(Node::scalar_text).collect(),
+        _ => vec!["default".to_string()],
+    };
+    Names {
+        zones,
+        pools: list_names(cluster_field("node_pools")),
+        workloads: list_names(top.get("workloads")),
+    }
+}
+
+/// Reports names used twice in the list at `key` of `o`.
+fn check_unique(cx: &mut Cx, o: &Obj, key: &str, what: &str) {
+    let Some(Value::Seq(items)) = o.get(key).map(|n| &n.value) else {
+        return;
+    };
+    let mut seen: Vec<(String, Loc)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Value::Map(entries) = &item.value else {
+            continue;
+        };
+        let Some((_, v)) = entries.iter().find(|(k, _)| k.name == "name") else {
+            continue;
+        };
+        let Some(name) = v.scalar_text() else {
+            continue;
+        };
+        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+            let hint = match first {
+                Loc::File { line, .. } => {
+                    format!("first defined at line {line}; names must be unique")
+                }
+                _ => "names must be unique".to_string(),
+            };
+            cx.report(
+                v.loc,
+                &format!("{}[{i}].name", o.path(key)),
+                Problem::new(format!("duplicate {what} name `{name}`")).hint(hint),
+            );
+        } else {
+            seen.push((name, v.loc));
+        }
+    }
+}
+
+/// Resolves a reference to a named item, suggesting the nearest name.
+fn reference(
+    cx: &mut Cx,
+    n: &Node,
+    path: &str,
+    what: &str,
+    names: &[Option<String>],
+) -> Option<usize> {
+    let name = cx.string(n, path)?;
+    if let Some(i) = Names::find(names, &name) {
+        return Some(i);
+    }
+    let valid: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
+    let hint = did_you_mean(&name, valid.iter().copied()).unwrap_or_else(|| {
+        if valid.is_empty() {
+            format!("no {what}s are defined")
+        } else {
+            format!("defined {what}s: {}", valid.join(", "))
+        }
+    });
+    cx.report(
+        n.loc,
+        path,
+        Problem::new(format!("unknown {what} `{name}`")).hint(hint),
+    );
+    None
+}
+
+fn zone_ref(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<usize> {
+    let zones: Vec<Option<String>> = names.zones.iter().cloned().map(Some).collect();
+    reference(cx, n, path, "zone", &zones)
+}
+
+// ---------------------------------------------------------------- cluster
+
+fn resolve_cluster(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<Cluster> {
+    let o = cx.obj(n, path, CLUSTER)?;
+    let zones = cx.opt(&o, "zones", |cx, n, p| {
+        let z = cx.names(n, p)?;
+        if z.is_empty() {
+            cx.report(
+                n.loc,
+                p,
+                Problem::new("at least one zone is needed")
+                    .hint("leave `zones` out for a single zone named `default`"),
+            );
+            return None;
+        }
+        Some(z)
+    });
+    let zones = zones.map(|z| z.unwrap_or_else(|| vec!["default".to_string()]));
+    let pools = cx.req(&o, "node_pools", |cx, n, p| {
+        let pools = cx.list(n, p, |cx, n, p| resolve_pool(cx, n, p, names))?;
+        if pools.is_empty() {
+            cx.err(n.loc, p, "at least one node pool is needed");
+            return None;
+        }
+        Some(pools)
+    });
+    check_unique(cx, &o, "node_pools", "node pool");
+    let control_plane = match o.get("control_plane") {
+        Some(n) => resolve_control_plane(cx, n, &o.path("control_plane")),
+        None => Some(ControlPlane::default()),
+    };
+    Some(Cluster {
+        zones: zones?,
+        node_pools: pools?,
+        control_plane: control_plane?,
+    })
+}
+
+fn resolve_pool(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<NodePool> {
+    let o = cx.obj(n, path, POOL)?;
+    let name = cx.req(&o, "name", Cx::name);
+    let count = cx.req(&o, "count", |cx, n, p| {
+        let c = cx.u32(n, p)?;
+        if u64::from(c) > MAX_NODES {
+            cx.err(
+                n.loc,
+                p,
+                format!("{c} nodes is more than the limit of {MAX_NODES} nodes"),
+            );
+            return None;
+        }
+        Some(c)
+    });
+    let zones = cx.opt(&o, "zones", |cx, n, p| {
+        let z = cx.names(n, p)?;
+        if z.is_empty() {
+            cx.report(
+                n.loc,
+                p,
+                Problem::new("at least one zone is needed")
+                    .hint("leave `zones` out to use every cluster zone"),
+            );
+            return None;
+        }
+        let Value::Seq(items) = &n.value else {
+            return None;
+        };
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            ok &= zone_ref(cx, item, &format!("{p}[{i}]"), names).is_some();
+        }
+        ok.then_some(z)
+    });
+    let zones = zones.map(|z| z.unwrap_or_else(|| names.zones.clone()));
+    let cpu = cx.req(&o, "cpu", |cx, n, p| {
+        let c = cx.cpu(n, p)?;
+        if c.0 == 0 {
+            cx.err(n.loc, p, "a node needs more than 0 cpu");
+            return None;
+        }
+        Some(c)
+    });
+    let memory = cx.req(&o, "memory", |cx, n, p| {
+        let m = cx.memory(n, p)?;
+        if m.0 == 0 {
+            cx.err(n.loc, p, "a node needs more than 0 memory");
+            return None;
+        }
+        Some(m)
+    });
+    let max_pods = cx.or(&o, "max_pods", 110, Cx::positive_u32);
+    let labels = cx.or(&o, "labels", Default::default(), Cx::string_map);
+    let taints = cx.or(&o, "taints", Vec::new(), |cx, n, p| {
+        cx.list(n, p, resolve_taint)
+    });
+    let failure = cx.opt(&o, "failure", |cx, n, p| {
+        let f = cx.obj(n, p, &["mttf", "mttr"])?;
+        let mttf = cx.req(&f, "mttf", |cx, n, p| cx.positive_dist(n, p, true));
+        let mttr = cx.req(&f, "mttr", |cx, n, p| cx.positive_dist(n, p, true));
+        Some(FailureProcess {
+            mttf: mttf?,
+            mttr: mttr?,
+        })
+    });
+    let autoscaling = cx.opt(&o, "autoscaling", |cx, n, p| {
+        let a = cx.obj(n, p, &["min", "max", "provision_time"])?;
+        let min = cx.req(&a, "min", Cx::u32);
+        let max = cx.req(&a, "max", |cx, n, p| {
+            let m = cx.positive_u32(n, p)?;
+            if u64::from(m) > MAX_NODES {
+                cx.err(
+                    n.loc,
+                    p,
+                    format!("{m} nodes is more than the limit of {MAX_NODES} nodes"),
+                );
+                return None;
+            }
+            Some(m)
+        });
+        let provision_time = cx.or(
+            &a,
+            "provision_time",
+            Dist::Fixed(SimDuration::from_secs(120)),
+            |cx, n, p| cx.dist(n, p, false),
+        );
+        let (min, max) = (min?, max?);
+        if min > max {
+            cx.err(
+                a.key_loc("min"),
+                &a.path("min"),
+                format!("min ({min}) is more than max ({max})"),
+            );
+            return None;
+        }
+        Some(PoolAutoscaling {
+            min,
+            max,
+            provision_time: provision_time?,
+        })
+    });
+    if let (Some(c), Some(Some(a))) = (count, &autoscaling)
+        && !(a.min..=a.max).contains(&c)
+    {
+        cx.report(
+            o.key_loc("count"),
+            &o.path("count"),
+            Problem::new(format!(
+                "count {c} is outside the autoscaling range {}..={}",
+                a.min, a.max
+            ))
+            .hint("the initial count must lie between autoscaling.min and autoscaling.max"),
+        );
+    }
+    Some(NodePool {
+        name: name?,
+        count: count?,
+        zones: zones?,
+        cpu: cpu?,
+        memory: memory?,
+        max_pods: max_pods?,
+        labels: labels?,
+        taints: taints?,
+        failure: failure?,
+        autoscaling: autoscaling?,
+    })
+}
+
+fn effect(cx: &mut Cx, n: &Node, path: &str) -> Option<TaintEffect> {
+    Some(match cx.choice(n, path, TAINT_EFFECTS)? {
+        "NoSchedule" => TaintEffect::NoSchedule,
+        "PreferNoSchedule" => TaintEffect::PreferNoSchedule,
+        _ => TaintEffect::NoExecute,
+    })
+}
+
+fn resolve_taint(cx: &mut Cx, n: &Node, path: &str) -> Option<Taint> {
+    let o = cx.obj(n, path, &["key", "value", "effect"])?;
+    let key = cx.req(&o, "key", |cx, n, p| {
+        let k = cx.string(n, p)?;
+        if k.is_empty() {
+            cx.err(n.loc, p, "a taint key cannot be empty");
+            return None;
+        }
+        Some(k)
+    });
+    let value = cx.or(&o, "value", String::new(), Cx::string);
+    let effect = cx.req(&o, "effect", effect);
+    Some(Taint {
+        key: key?,
+        value: value?,
+        effect: effect?,
+    })
+}
+
+fn resolve_control_plane(cx: &mut Cx, n: &Node, path: &str) -> Option<ControlPlane> {
+    let d = ControlPlane::default();
+    let o = cx.obj(n, path, CONTROL_PLANE)?;
+    // Periods drive periodic work: zero would loop forever at one instant.
+    let grace = cx.or(
+        &o,
+        "node_monitor_grace_period",
+        d.node_monitor_grace_period,
+        Cx::positive_duration,
+    );
+    let period = cx.or(
+        &o,
+        "node_monitor_period",
+        d.node_monitor_period,
+        Cx::positive_duration,
+    );
+    let lease = cx.or(
+        &o,
+        "node_lease_renew_interval",
+        d.node_lease_renew_interval,
+        Cx::positive_duration,
+    );
+    let toleration = cx.or(
+        &o,
+        "default_toleration_seconds",
+        d.default_toleration_seconds,
+        Cx::seconds,
+    );
+    let watch = cx.or(&o, "watch_latency", d.watch_latency, Cx::duration);
+    let scheduler = cx.or(&o, "scheduler", d.scheduler, |cx, n, p| {
+        let s = cx.obj(n, p, &["score"])?;
+        let score = cx.or(&s, "score", ScoreStrategy::LeastAllocated, score_strategy)?;
+        Some(SchedulerConfig { score })
+    });
+    Some(ControlPlane {
+        node_monitor_grace_period: grace?,
+        node_monitor_period: period?,
+        node_lease_renew_interval: lease?,
+        default_toleration_seconds: toleration?,
+        watch_latency: watch?,
+        scheduler: scheduler?,
+    })
+}
+
+/// `least_allocated`, `most_allocated`, or
+/// `{requested_to_capacity_ratio: {shape: [{utilization: 0, score: 10}, ...]}}`
+/// with utilization in 0..=100 strictly ascending and score in 0..=10
+/// (upstream's limits).
+fn score_strategy(cx: &mut Cx, n: &Node, path: &str) -> Option<ScoreStrategy> {
+    const FORMS: &[&str] = &[
+        "least_allocated",
+        "most_allocated",
+        "requested_to_capacity_ratio",
+    ];
+    if let Value::Str(_) = n.value {
+        return match cx.choice(n, path, FORMS)? {
+            "least_allocated" => Some(ScoreStrategy::LeastAllocated),
+            "most_allocated" => Some(ScoreStrategy::MostAllocated),
+            _ => {
+                cx.report(
+                    n.loc,
+                    path,
+                    Problem::new("requested_to_capacity_ratio needs a shape").hint(
+                        "write {requested_to_capacity_ratio: {shape: [{utilization: 0, score: 10}, \
+                         {utilization: 100, score: 0}]}}",
+                    ),
+                );
+                None
+            }
+        };
+    }
+    let o = cx.obj(n, path, &["requested_to_capacity_ratio"])?;
+    let Some(rn) = o.get("requested_to_capacity_ratio") else {
+        cx.err(o.loc, path, "missing field `requested_to_capacity_ratio`");
+        return None;
+    };
+    let r = cx.obj(rn, &o.path("requested_to_capacity_ratio"), &["shape"])?;
+    let shape = cx.req(&r, "shape", |cx, n, p| {
+        let pts = cx.list(n, p, |cx, n, p| {
+            let pt = cx.obj(n, p, &["utilization", "score"])?;
+            let u = cx.req(&pt, "utilization", |cx, n, p| bounded_u32(cx, n, p, 100));
+            let s = cx.req(&pt, "score", |cx, n, p| bounded_u32(cx, n, p, 10));
+            Some((u?, s?, n.loc, p.to_string()))
+        })?;
+        if pts.is_empty() {
+            cx.err(n.loc, p, "the shape needs at least one point");
+            return None;
+        }
+        for w in pts.windows(2) {
+            if w[1].0 <= w[0].0 {
+                cx.err(
+                    w[1].2,
+                    &format!("{}.utilization", w[1].3),
+                    "utilization values must be strictly ascending",
+                );
+                return None;
+            }
+        }
+        Some(pts.into_iter().map(|(u, s, _, _)| (u, s)).collect())
+    })?;
+    Some(ScoreStrategy::RequestedToCapacityRatio { shape })
+}
+
+fn bounded_u32(cx: &mut Cx, n: &Node, path: &str, max: u32) -> Option<u32> {
+    let v = cx.u32(n, path)?;
+    if v > max {
+        cx.err(n.loc, path, format!("must be between 0 and {max}, got {v}"));
+        return None;
+    }
+    Some(v)
+}
+
+// -------------------------------------------------------------- workloads
+
+fn resolve_workload(
+    cx: &mut Cx,
+    n: &Node,
+    path: &str,
+    cluster: Option<&Cluster>,
+) -> Option<Workload> {
+    let o = cx.obj(n, path, WORKLOAD)?;
+    let name = cx.req(&o, "name", Cx::name);
+    let replicas = cx.or(&o, "replicas", 1, Cx::u32);
+    let cpu = cx.req(&o, "cpu", Cx::cpu);
+    let memory = cx.req(&o, "memory", Cx::memory);
+    check_fits(cx, &o, cluster, cpu, memory);
+    let priority = cx.or(&o, "priority", 0, Cx::i32);
+    let startup_time = cx.or(
+        &o,
+        "startup_time",
+        Dist::Fixed(SimDuration::ZERO),
+        |cx, n, p| cx.dist(n, p, false),
+    );
+    let termination_grace = cx.or(
+        &o,
+        "termination_grace",
+        SimDuration::from_secs(30),
+        Cx::duration,
+    );
+    let min_ready_seconds = cx.or(&o, "min_ready_seconds", SimDuration::ZERO, Cx::seconds);
+    let strategy = cx.or(&o, "strategy", Strategy::default(), resolve_strategy);
+    let node_selector = cx.or(&o, "node_selector", Default::default(), |cx, n, p| {
+        let sel = cx.string_map(n, p)?;
+        check_selector(cx, n, p, &sel, cluster);
+        Some(sel)
+    });
+    let tolerations = cx.or(&o, "tolerations", Vec::new(), |cx, n, p| {
+        cx.list(n, p, resolve_toleration)
+    });
+    let spread = cx.or(&o, "spread", Vec::new(), resolve_spread_list);
+    let anti_affinity = cx.opt(&o, "anti_affinity", |cx, n, p| {
+        let a = cx.obj(n, p, &["topology", "required"])?;
+        let topology = cx.req(&a, "topology", topology);
+        let required = cx.or(&a, "required", true, Cx::bool);
+        Some(AntiAffinity {
+            topology: topology?,
+            required: required?,
+        })
+    });
+    let pdb = cx.opt(&o, "pdb", resolve_pdb);
+    let slo_min_ready = cx.opt(&o, "slo", |cx, n, p| {
+        let s = cx.obj(n, p, &["min_ready"])?;
+        cx.opt(&s, "min_ready", Cx::u32)
+            .map(|v| v.map(|v| (v, s.key_loc("min_ready"), s.path("min_ready"))))
+    });
+    let crash = cx.opt(&o, "crash", |cx, n, p| {
+        let c = cx.obj(n, p, &["mtbf"])?;
+        let mtbf = cx.req(&c, "mtbf", |cx, n, p| cx.positive_dist(n, p, true))?;
+        Some(CrashProcess { mtbf })
+    });
+    let traffic = cx.opt(&o, "traffic", resolve_traffic);
+    let hpa = cx.opt(&o, "hpa", resolve_hpa);
+    if let (Some(Some(_)), Some(c)) = (&hpa, cpu)
+        && c.0 == 0
+    {
+        cx.report(
+            o.key_loc("hpa"),
+            &o.path("hpa"),
+            Problem::new("an hpa targets cpu utilization, which needs a cpu request above 0")
+                .hint("set the workload's cpu"),
+        );
+    }
+
+    let slo_min_ready = match (slo_min_ready, replicas) {
+        (Some(Some(Some((v, loc, p)))), Some(r)) => {
+            let most = match &hpa {
+                Some(Some(h)) => r.max(h.max),
+                _ => r,
+            };
+            if v > most {
+                cx.report(
+                    loc,
+                    &p,
+                    Problem::new(format!(
+                        "min_ready {v} is more than the {most} replicas the workload can have, \
+                         so the slo could never be met"
+                    ))
+                    .hint("lower slo.min_ready, or raise replicas or hpa.max"),
+                );
+                None
+            } else {
+                Some(v)
+            }
+        }
+        (Some(Some(None) | None), Some(r)) => Some(r),
+        _ => None,
+    };
+    Some(Workload {
+        name: name?,
+        replicas: replicas?,
+        cpu: cpu?,
+        memory: memory?,
+        priority: priority?,
+        startup_time: startup_time?,
+        termination_grace: termination_grace?,
+        min_ready_seconds: min_ready_seconds?,
+        strategy: strategy?,
+        node_selector: node_selector?,
+        tolerations: tolerations?,
+        spread: spread?,
+        anti_affinity: anti_affinity?,
+        pdb: pdb?,
+        slo_min_ready: slo_min_ready?,
+        crash: crash?,
+        traffic: traffic?,
+        hpa: hpa?,
+    })
+}
+
+/// A pod that fits no node type would stay pending forever: almost always
+/// a unit slip (`4` instead of `4Gi`, `500` instead of `500m`).
+fn check_fits(
+    cx: &mut Cx,
+    o: &Obj,
+    cluster: Option<&Cluster>,
+    cpu: Option<MilliCpu>,
+    memory: Option<Bytes>,
+) {
+    let Some(pools) = cluster.map(|c| &c.node_pools) else {
+        return;
+    };
+    let Some(max_cpu) = pools.iter().map(|p| p.cpu).max() else {
+        return;
+    };
+    let max_mem = pools.iter().map(|p| p.memory).max().unwrap_or_default();
+    if let Some(c) = cpu
+        && c > max_cpu
+    {
+        cx.report(
+            o.key_loc("cpu"),
+            &o.path("cpu"),
+            Problem::new(format!(
+                "a pod requests {c} cpu but the largest node has {max_cpu}, so it could never be \
+                 scheduled"
+            ))
+            .hint("cpu is in cores (2, 0.5) or millicores (500m)"),
+        );
+    }
+    if let Some(m) = memory
+        && m > max_mem
+    {
+        cx.report(
+            o.key_loc("memory"),
+            &o.path("memory"),
+            Problem::new(format!(
+                "a pod requests {m} memory but the largest node has {max_mem}, so it could never \
+                 be scheduled"
+            ))
+            .hint("memory needs a unit like 512Mi or 4Gi; a bare number is bytes"),
+        );
+    }
+}
+
+/// A selector no pool satisfies leaves every pod pending.
+fn check_selector(
+    cx: &mut Cx,
+    n: &Node,
+    path: &str,
+    sel: &std::collections::BTreeMap<String, String>,
+    cluster: Option<&Cluster>,
+) {
+    let Some(cluster) = cluster else { return };
+    if sel.is_empty() {
+        return;
+    }
+    let matches = cluster
+        .node_pools
+        .iter()
+        .any(|p| sel.iter().all(|(k, v)| p.labels.get(k) == Some(v)));
+    if !matches {
+        let wanted: Vec<String> = sel.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        cx.report(
+            n.loc,
+            path,
+            Problem::new(format!(
+                "no node pool has the labels {}, so no pod could be scheduled",
+                wanted.join(", ")
+            ))
+            .hint("add the labels to a pool's `labels`"),
+        );
+    }
+}
+
+fn resolve_strategy(cx: &mut Cx, n: &Node, path: &str) -> Option<Strategy> {
+    let o = cx.obj(n, path, &["type", "max_surge", "max_unavailable"])?;
+    let kind = cx.or(&o, "type", "rolling_update", |cx, n, p| {
+        cx.choice(n, p, &["rolling_update", "recreate"])
+    })?;
+    if kind == "recreate" {
+        let mut ok = true;
+        for f in ["max_surge", "max_unavailable"] {
+            if o.has(f) {
+                cx.report(
+                    o.key_loc(f),
+                    &o.path(f),
+                    Problem::new(format!("`{f}` applies only to type rolling_update"))
+                        .hint("remove it, or use type: rolling_update"),
+                );
+                ok = false;
+            }
+        }
+        return ok.then_some(Strategy::Recreate);
+    }
+    let quarter = IntOrPercent::Percent(25);
+    // Kubernetes allows a surge above 100% but not more than all pods unavailable.
+    let surge = cx.or(&o, "max_surge", quarter, |cx, n, p| {
+        cx.int_or_percent(n, p, true)
+    });
+    let unavailable = cx.or(&o, "max_unavailable", quarter, |cx, n, p| {
+        cx.int_or_percent(n, p, false)
+    });
+    let (surge, unavailable) = (surge?, unavailable?);
+    let zero = |v: IntOrPercent| matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
+    if zero(surge) && zero(unavailable) {
+        cx.report(
+            o.key_loc("max_unavailable"),
+            &o.path("max_unavailable"),
+            Problem::new("max_unavailable may not be 0 when max_surge is 0").hint(
+                "the rollout could never make progress; allow a surge or some unavailability",
+            ),
+        );
+        return None;
+    }
+    Some(Strategy::RollingUpdate {
+        max_surge: surge,
+        max_unavailable: unavailable,
+    })
+}
+
+fn resolve_toleration(cx: &mut Cx, n: &Node, path: &str) -> Option<Toleration> {
+    let o = cx.obj(n, path, &["key", "operator", "value", "effect"])?;
+    let key = cx.or(&o, "key", String::new(), Cx::string);
+    let exists = cx.or(&o, "operator", false, |cx, n, p| {
+        Some(cx.choice(n, p, &["Equal", "Exists"])? == "Exists")
+    });
+    let value = cx.or(&o, "value", String::new(), Cx::string);
+    let effect = cx.opt(&o, "effect", effect);
+    let (key, exists, value) = (key?, exists?, value?);
+    // The same rules as Kubernetes' toleration validation.
+    if exists && !value.is_empty() {
+        cx.err(
+            o.key_loc("value"),
+            &o.path("value"),
+            "a toleration with operator Exists cannot have a value",
+        );
+        return None;
+    }
+    if key.is_empty() && !exists {
+        cx.report(
+            o.loc,
+            path,
+            Problem::new("a toleration without a key must use operator Exists")
+                .hint("add `operator: Exists` to tolerate every taint, or give a key"),
+        );
+        return None;
+    }
+    Some(Toleration {
+        key,
+        exists,
+        value,
+        effect: effect?,
+    })
+}
+
+fn topology(cx: &mut Cx, n: &Node, path: &str) -> Option<Topology> {
+    Some(match cx.choice(n, path, &["zone", "hostname"])? {
+        "zone" => Topology::Zone,
+        _ => Topology::Hostname,
+    })
+}
+
+fn resolve_spread_list(cx: &mut Cx, n: &Node, path: &str) -> Option<Vec<SpreadConstraint>> {
+    let items = cx.list(n, path, |cx, n, p| {
+        let o = cx.obj(
+            n,
+            p,
+            &["topology", "max_skew", "when_unsatisfiable", "min_domains"],
+        )?;
+        let topology = cx.req(&o, "topology", topology);
+        let max_skew = cx.or(&o, "max_skew", 1, Cx::positive_u32);
+        let do_not_schedule = cx.or(&o, "when_unsatisfiable", true, |cx, n, p| {
+            Some(cx.choice(n, p, &["do_not_schedule", "schedule_anyway"])? == "do_not_schedule")
+        });
+        let min_domains = cx.opt(&o, "min_domains", Cx::positive_u32);
+        if let (Some(false), Some(Some(_))) = (do_not_schedule, min_domains) {
+            cx.err(
+                o.key_loc("min_domains"),
+                &o.path("min_domains"),
+                "min_domains applies only with when_unsatisfiable: do_not_schedule",
+            );
+            return None;
+        }
+        Some((
+            SpreadConstraint {
+                topology: topology?,
+                max_skew: max_skew?,
+                do_not_schedule: do_not_schedule?,
+                min_domains: min_domains?,
+            },
+            n.loc,
+            p.to_string(),
+        ))
+    })?;
+    for (i, (c, loc, p)) in items.iter().enumerate() {
+        if items[..i]
+            .iter()
+            .any(|(d, _, _)| d.topology == c.topology && d.do_not_schedule == c.do_not_schedule)
+        {
+            cx.err(
+                *loc,
+                p,
+                "two spread constraints with the same topology and when_unsatisfiable",
+            );
+            return None;
+        }
+    }
+    Some(items.into_iter().map(|(c, _, _)| c).collect())
+}
+
+fn resolve_pdb(cx: &mut Cx, n: &Node, path: &str) -> Option<Pdb> {
+    let o = cx.obj(n, path, &["min_available", "max_unavailable"])?;
+    let min = cx.opt(&o, "min_available", |cx, n, p| {
+        cx.int_or_percent(n, p, false)
+    });
+    let max = cx.opt(&o, "max_unavailable", |cx, n, p| {
+        cx.int_or_percent(n, p, false)
+    });
+    match (min?, max?) {
+        (Some(v), None) => Some(Pdb::MinAvailable(v)),
+        (None, Some(v)) => Some(Pdb::MaxUnavailable(v)),
+        (Some(_), Some(_)) => {
+            cx.report(
+                o.loc,
+                path,
+                Problem::new("a pdb takes min_available or max_unavailable, not both")
+                    .hint("remove one of them"),
+            );
+            None
+        }
+        (None, None) => {
+            cx.report(
+                o.loc,
+                path,
+                Problem::new("a pdb needs min_available or max_unavailable")
+                    .hint("e.g. {min_available: 2} or {max_unavailable: 25%}"),
+            );
+            None
+        }
+    }
+}
+
+fn resolve_traffic(cx: &mut Cx, n: &Node, path: &str) -> Option<Traffic> {
+    let o = cx.obj(
+        n,
+        path,
+        &["rate", "pattern", "capacity_per_pod", "cpu_per_request"],
+    )?;
+    let rate = cx.req(&o, "rate", |cx, n, p| cx.f64_in(n, p, 0.0, 1e12));
+    let pattern = cx.or(&o, "pattern", TrafficPattern::Constant, traffic_pattern);
+    let capacity = cx.req(&o, "capacity_per_pod", |cx, n, p| {
+        let v = cx.f64_in(n, p, 0.0, 1e12)?;
+        if v == 0.0 {
+            cx.err(n.loc, p, "must be more than zero");
+            return None;
+        }
+        Some(v)
+    });
+    let cpu_per_request = cx.or(&o, "cpu_per_request", MilliCpu(0), Cx::cpu);
+    Some(Traffic {
+        rate_rps: rate?,
+        pattern: pattern?,
+        capacity_per_pod_rps: capacity?,
+        cpu_per_request: cpu_per_request?,
+    })
+}
+
+/// `constant`, `{constant: {}}` or `{diurnal: {amplitude, period, peak}}`.
+fn traffic_pattern(cx: &mut Cx, n: &Node, path: &str) -> Option<TrafficPattern> {
+    if let Value::Str(_) = n.value {
+        cx.choice(n, path, &["constant"])?;
+        return Some(TrafficPattern::Constant);
+    }
+    let o = cx.obj(n, path, &["constant", "diurnal"])?;
+    match (o.get("constant"), o.get("diurnal")) {
+        (Some(_), Some(_)) => {
+            cx.err(
+                o.loc,
+                path,
+                "a pattern is either constant or diurnal, not both",
+            );
+            None
+        }
+        (None, Some(d)) => {
+            let p = o.path("diurnal");
+            let d = cx.obj(d, &p, &["amplitude", "period", "peak"])?;
+            let amplitude = cx.req(&d, "amplitude", |cx, n, p| cx.f64_in(n, p, 0.0, 1.0));
+            let period = cx.or(
+                &d,
+                "period",
+                SimDuration::from_secs(86_400),
+                Cx::positive_duration,
+            );
+            let peak = cx.or(&d, "peak", SimDuration::from_secs(43_200), Cx::duration);
+            let (period, peak) = (period?, peak?);
+            if peak >= period {
+                cx.err(
+                    d.key_loc("peak"),
+                    &d.path("peak"),
+                    format!("the peak ({peak}) must fall within the period ({period})"),
+                );
+                return None;
+            }
+            Some(TrafficPattern::Diurnal {
+                amplitude: amplitude?,
+                period,
+                peak,
+            })
+        }
+        (Some(c), None) => {
+            if !matches!(&c.value, Value::Map(m) if m.is_empty()) {
+                cx.err(
+                    c.loc,
+                    &o.path("constant"),
+                    "constant takes no parameters; write `pattern: constant`",
+                );
+                return None;
+            }
+            Some(TrafficPattern::Constant)
+        }
+        (None, None) => {
+            cx.report(
+                o.loc,
+                path,
+                Problem::new("empty pattern")
+                    .hint("write `constant` or {diurnal: {amplitude: 0.5}}"),
+            );
+            None
+        }
+    }
+}
+
+fn resolve_hpa(cx: &mut Cx, n: &Node, path: &str) -> Option<Hpa> {
+    let o = cx.obj(n, path, &["min", "max", "target_cpu_utilization"])?;
+    let min = cx.or(&o, "min", 1, Cx::positive_u32);
+    let max = cx.req(&o, "max", Cx::positive_u32);
+    let target = cx.or(&o, "target_cpu_utilization", 80, |cx, n, p| {
+        let v = cx.percent(n, p)?;
+        if v == 0 {
+            cx.err(n.loc, p, "must be more than 0%");
+            return None;
+        }
+        Some(v)
+    });
+    let (min, max) = (min?, max?);
+    if min > max {
+        cx.err(
+            o.key_loc("min"),
+            &o.path("min"),
+            format!("min ({min}) is more than max ({max})"),
+        );
+        return None;
+    }
+    Some(Hpa {
+        min,
+        max,
+        target_cpu_utilization_percent: target?,
+    })
+}
+
+// ----------------------------------------------------------------- events
+
+fn resolve_event(
+    cx: &mut Cx,
+    n: &Node,
+    path: &str,
+    names: &Names,
+    cluster: Option<&Cluster>,
+    duration: Option<SimDuration>,
+) -> Option<TimedEvent> {
+    let mut fields = vec!["at"];
+    fields.extend_from_slice(EVENT_ACTIONS);
+    let o = cx.obj(n, path, &fields)?;
+    let at = cx.req(&o, "at", |cx, n, p| {
+        let at = cx.duration(n, p)?;
+        if let Some(d) = duration
+            && at >= d
+        {
+            cx.report(
+                n.loc,
+                p,
+                Problem::new(format!(
+                    "the event at {at} is not before the end of the simulation ({d})"
+                ))
+                .hint("events must happen before `duration`"),
+            );
+            return None;
+        }
+        Some(at)
+    });
+    let present: Vec<&str> = EVENT_ACTIONS.iter().copied().filter(|a| o.has(a)).collect();
+    let action = match present.as_slice() {
+        [kind] => {
+            let n = o.get(kind)?;
+            let p = o.path(kind);
+            match *kind {
+                "scale" => event_scale(cx, n, &p, names),
+                "rollout" => event_rollout(cx, n, &p, names, cluster),
+                "zone_outage" => {
+                    let z = cx.obj(n, &p, &["zone", "duration"])?;
+                    let zone = cx.req(&z, "zone", |cx, n, p| zone_ref(cx, n, p, names));
+                    let duration = cx.req(&z, "duration", |cx, n, p| cx.positive_dist(n, p, false));
+                    Some(EventAction::ZoneOutage {
+                        zone: zone?,
+                        duration: duration?,
+                    })
+                }
+                "node_failure" => event_node_failure(cx, n, &p, names, cluster),
+                _ => {
+                    let u = cx.obj(n, &p, &["pool", "max_surge"])?;
+                    let pool = cx.req(&u, "pool", |cx, n, p| {
+                        reference(cx, n, p, "node pool", &names.pools)
+                    });
+                    let max_surge = cx.or(&u, "max_surge", 1, Cx::u32);
+                    Some(EventAction::NodePoolUpgrade {
+                        pool: pool?,
+                        max_surge: max_surge?,
+                    })
+                }
+            }
+        }
+        [] => {
+            cx.report(
+                o.loc,
+                path,
+                Problem::new("an event needs an action")
+                    .hint(format!("one of {}", EVENT_ACTIONS.join(", "))),
+            );
+            None
+        }
+        many => {
+            cx.report(
+                o.loc,
+                path,
+                Problem::new(format!(
+                    "an event has exactly one action, got {}",
+                    many.join(", ")
+                ))
+                .hint("split it into several events with the same `at`"),
+            );
+            None
+        }
+    };
+    Some(TimedEvent {
+        at: at?,
+        action: action?,
+    })
+}
+
+fn event_scale(cx: &mut Cx, n: &Node, p: &str, names: &Names) -> Option<EventAction> {
+    let s = cx.obj(n, p, &["workload", "replicas"])?;
+    let workload = cx.req(&s, "workload", |cx, n, p| {
+        reference(cx, n, p, "workload", &names.workloads)
+    });
+    let replicas = cx.req(&s, "replicas", Cx::u32);
+    Some(EventAction::Scale {
+        workload: workload?,
+        replicas: replicas?,
+    })
+}
+
+fn event_rollout(
+    cx: &mut Cx,
+    n: &Node,
+    p: &str,
+    names: &Names,
+    cluster: Option<&Cluster>,
+) -> Option<EventAction> {
+    let r = cx.obj(
+        n,
+        p,
+        &[
+            "workload",
+            "startup_time",
+            "cpu",
+            "memory",
+            "crash_probability",
+        ],
+    )?;
+    let workload = cx.req(&r, "workload", |cx, n, p| {
+        reference(cx, n, p, "workload", &names.workloads)
+    });
+    let startup_time = cx.opt(&r, "startup_time", |cx, n, p| cx.dist(n, p, false));
+    let cpu = cx.opt(&r, "cpu", Cx::cpu);
+    let memory = cx.opt(&r, "memory", Cx::memory);
+    check_fits(cx, &r, cluster, cpu.flatten(), memory.flatten());
+    let crash_probability = cx.or(&r, "crash_probability", 0.0, |cx, n, p| {
+        cx.f64_in(n, p, 0.0, 1.0)
+    });
+    Some(EventAction::Rollout {
+        workload: workload?,
+        startup_time: startup_time?,
+        cpu: cpu?,
+        memory: memory?,
+        crash_probability: crash_probability?,
+    })
+}
+
+/// `{node: general-3}`, `{pool: general, count: 2}`, `{zone: a}` or
+/// `{hosting: web}`, each with an optional `duration`.
+fn event_node_failure(
+    cx: &mut Cx,
+    n: &Node,
+    p: &str,
+    names: &Names,
+    cluster: Option<&Cluster>,
+) -> Option<EventAction> {
+    let f = cx.obj(
+        n,
+        p,
+        &["node", "pool", "count", "zone", "hosting", "duration"],
+    )?;
+    let duration = cx.opt(&f, "duration", |cx, n, p| cx.positive_dist(n, p, false));
+    let targets: Vec<&str> = ["node", "pool", "zone", "hosting"]
+        .into_iter()
+        .filter(|t| f.has(t))
+        .collect();
+    if f.has("count") && targets != ["pool"] {
+        cx.report(
+            f.key_loc("count"),
+            &f.path("count"),
+            Problem::new("`count` goes with `pool`").hint("write {pool: general, count: 2}"),
+        );
+        return None;
+    }
+    let target = match targets.as_slice() {
+        ["node"] => cx.req(&f, "node", |cx, n, p| node_ref(cx, n, p, names, cluster)),
+        ["pool"] => {
+            let pool = cx.req(&f, "pool", |cx, n, p| {
+                reference(cx, n, p, "node pool", &names.pools)
+            });
+            let count = cx.or(&f, "count", 1, Cx::positive_u32);
+            let (pool, count) = (pool?, count?);
+            if let Some(pl) = cluster.and_then(|c| c.node_pools.get(pool)) {
+                let most = pl
+                    .autoscaling
+                    .as_ref()
+                    .map_or(pl.count, |a| a.max.max(pl.count));
+                if count > most {
+                    cx.err(
+                        f.key_loc("count"),
+                        &f.path("count"),
+                        format!(
+                            "count {count} is more than the {most} nodes pool `{}` can have",
+                            pl.name
+                        ),
+                    );
+                    return None;
+                }
+            }
+            Some(NodeTarget::Pool { pool, count })
+        }
+        ["zone"] => cx
+            .req(&f, "zone", |cx, n, p| zone_ref(cx, n, p, names))
+            .map(NodeTarget::Zone),
+        ["hosting"] => cx
+            .req(&f, "hosting", |cx, n, p| {
+                reference(cx, n, p, "workload", &names.workloads)
+            })
+            .map(NodeTarget::Hosting),
+        [] => {
+            cx.report(
+                f.loc,
+                p,
+                Problem::new("node_failure needs a target").hint(
+                    "one of node: general-3, pool: general (with count), zone: a, hosting: web",
+                ),
+            );
+            None
+        }
+        many => {
+            cx.report(
+                f.loc,
+                p,
+                Problem::new(format!(
+                    "node_failure takes one target, got {}",
+                    many.join(", ")
+                ))
+                .hint("use separate events"),
+            );
+            None
+        }
+    };
+    Some(EventAction::NodeFailure {
+        target: target?,
+        duration: duration?,
+    })
+}
+
+/// `general-3`: node 3 of pool `general`; the index must be below the
+/// pool's initial count.
+fn node_ref(
+    cx: &mut Cx,
+    n: &Node,
+    path: &str,
+    names: &Names,
+    cluster: Option<&Cluster>,
+) -> Option<NodeTarget> {
+    let s = cx.string(n, path)?;
+    let parsed = s
+        .rsplit_once('-')
+        .and_then(|(pool, i)| Some((pool, i.parse::<u32>().ok()?)));
+    let Some((pool_name, index)) = parsed else {
+        cx.report(
+            n.loc,
+            path,
+            Problem::new(format!("expected a node name like general-3, got {s:?}"))
+                .hint("nodes are named <pool>-<index>, counting from 0"),
+        );
+        return None;
+    };
+    let Some(pool) = Names::find(&names.pools, pool_name) else {
+        let valid: Vec<&str> = names.pools.iter().flatten().map(String::as_str).collect();
+        let hint = suggest(pool_name, valid.iter().copied())
+            .map(|p| format!("did you mean `{p}-{index}`?"))
+            .unwrap_or_else(|| format!("defined node pools: {}", valid.join(", ")));
+        cx.report(
+            n.loc,
+            path,
+            Problem::new(format!(
+                "node `{s}` names an unknown node pool `{pool_name}`"
+            ))
+            .hint(hint),
+        );
+        return None;
+    };
+    if let Some(pl) = cluster.and_then(|c| c.node_pools.get(pool))
+        && index >= pl.count
+    {
+        cx.report(
+            n.loc,
+            path,
+            Problem::new(format!(
+                "pool `{}` starts with {} nodes, so there is no node `{s}`",
+                pl.name, pl.count
+            ))
+            .hint(format!(
+                "nodes are numbered from 0: {}-0 to {}-{}",
+                pl.name,
+                pl.name,
+                pl.count.saturating_sub(1)
+            )),
+        );
+        return None;
+    }
+    Some(NodeTarget::Node { pool, index })
+}
+
+// ----------------------------------------------------------------- limits
+
+/// Totals across the scenario against the documented limits.
+fn check_totals(
+    cx: &mut Cx,
+    top: &Obj,
+    cluster: &Cluster,
+    workloads: &[Workload],
+    events: &[TimedEvent],
+) {
+    let nodes: u64 = cluster
+        .node_pools
+        .iter()
+        .map(|p| {
+            u64::from(
+                p.autoscaling
+                    .as_ref()
+                    .map_or(p.count, |a| a.max.max(p.count)),
+            )
+        })
+        .sum();
+    if nodes > MAX_NODES {
+        cx.report(
+            top.key_loc("cluster"),
+            "cluster.node_pools",
+            Problem::new(format!(
+                "the node pools can reach {nodes} nodes in total, more than the limit of {MAX_NODES}"
+            ))
+            .hint("counts and autoscaling maxima add up across pools"),
+        );
+    }
+    let mut replicas: u64 = 0;
+    for (i, w) in workloads.iter().enumerate() {
+        let scaled = events
+            .iter()
+            .filter_map(|e| match e.action {
+                EventAction::Scale { workload, replicas } if workload == i => Some(replicas),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let hpa = w.hpa.as_ref().map_or(0, |h| h.max);
+        replicas += u64::from(w.replicas.max(scaled).max(hpa));
+    }
+    if replicas > MAX_REPLICAS {
+        cx.report(
+            top.key_loc("workloads"),
+            "workloads",
+            Problem::new(format!(
+                "the workloads can reach {replicas} replicas in total, more than the limit of \
+                 {MAX_REPLICAS}"
+            ))
+            .hint("replicas, hpa.max and scale events count"),
+        );
+    }
+}
