@@ -88,7 +88,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 fn load(path: Option<&Path>, sets: &[String]) -> Result<Scenario, CliError> {
     match path {
         Some(p) => scenario::load_file(p, sets).map_err(CliError::input),
-        None => scenario::load_str(QUICKSTART_YAML, "quickstart.yaml (embedded)", sets).map_err(CliError::input),
+        None => scenario::load_str(QUICKSTART_YAML, "quickstart.yaml (embedded)", sets)
+            .map_err(CliError::input),
     }
 }
 
@@ -106,7 +107,10 @@ fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
     if !args.quiet {
         print!("{}", summary_table(&result));
         if let Some(dir) = &args.out {
-            eprintln!("wrote {}/{{summary.json,timeseries.csv,events.csv}}", dir.display());
+            eprintln!(
+                "wrote {}/{{summary.json,timeseries.csv,events.csv}}",
+                dir.display()
+            );
         }
     }
     if !result.summary.invariant_violations.is_empty() {
@@ -151,14 +155,26 @@ pub fn summary_table(r: &RunResult) -> String {
     let _ = writeln!(
         out,
         "{:<16} {:>12} {:>12} {:>11} {:>9} {:>10} {:>9}",
-        "workload", "availability", "slo_attain", "downtime_s", "incidents", "mean_ready", "min_ready"
+        "workload",
+        "availability",
+        "slo_attain",
+        "downtime_s",
+        "incidents",
+        "mean_ready",
+        "min_ready"
     );
     for name in &r.workload_names {
         let w = &s.workloads[name];
         let _ = writeln!(
             out,
             "{:<16} {:>12.6} {:>12.6} {:>11.1} {:>9} {:>10.2} {:>9}",
-            name, w.service_availability, w.slo_attainment, w.downtime_s, w.incidents, w.mean_ready, w.min_ready
+            name,
+            w.service_availability,
+            w.slo_attainment,
+            w.downtime_s,
+            w.incidents,
+            w.mean_ready,
+            w.min_ready
         );
     }
     let c = &s.cluster;
@@ -174,7 +190,11 @@ pub fn summary_table(r: &RunResult) -> String {
             ro.workload,
             ro.revision,
             ro.start_s,
-            if ro.completed { "completed" } else { "not completed" },
+            if ro.completed {
+                "completed"
+            } else {
+                "not completed"
+            },
             ro.duration_s,
             ro.max_total_pods,
             ro.min_available

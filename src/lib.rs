@@ -1,8 +1,8 @@
 //! kubesim: a discrete-event simulator of Kubernetes clusters.
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod controllers;
-// pub mod cli; (enabled once the scenario loader lands)
 pub mod dist;
 pub mod engine;
 pub mod metrics;

@@ -48,18 +48,17 @@ pub fn reconcile(state: &ClusterState, d: DeploymentId, now: SimTime) -> Vec<Act
         let status_replicas: u32 = rss.iter().map(|&rs| state.rs_status_replicas(rs)).sum();
         let out = algo::scale(dep.replicas, dep.strategy, status_replicas, new_idx, &views);
         for (i, s) in out.iter().enumerate() {
-            if let Some(a) = s.annotations {
-                if s.replicas != views[i].replicas
+            if let Some(a) = s.annotations
+                && (s.replicas != views[i].replicas
                     || Some(a.desired) != views[i].desired_annotation
-                    || Some(a.max) != views[i].max_annotation
-                {
-                    actions.push(Action::ScaleReplicaSet {
-                        rs: rss[i],
-                        replicas: s.replicas,
-                        desired_annotation: a.desired,
-                        max_annotation: a.max,
-                    });
-                }
+                    || Some(a.max) != views[i].max_annotation)
+            {
+                actions.push(Action::ScaleReplicaSet {
+                    rs: rss[i],
+                    replicas: s.replicas,
+                    desired_annotation: a.desired,
+                    max_annotation: a.max,
+                });
             }
         }
         return actions;

@@ -121,10 +121,8 @@ impl Node {
 /// Upstream `Toleration.ToleratesTaint`: effect matches (empty = all), key
 /// matches (empty key with Exists = all), and Exists or equal value.
 pub fn tolerates(tol: &crate::scenario::Toleration, taint: &Taint) -> bool {
-    if let Some(e) = tol.effect {
-        if e != taint.effect {
-            return false;
-        }
+    if tol.effect.is_some_and(|e| e != taint.effect) {
+        return false;
     }
     if tol.key.is_empty() {
         return tol.exists;

@@ -252,15 +252,15 @@ fn spread_or_affinity_violation(
             return Some("node(s) didn't match pod topology spread constraints");
         }
     }
-    if let Some(aa) = &workload.anti_affinity {
-        if aa.required {
-            let taken = match aa.topology {
-                Topology::Hostname => c.any_by_node.get(&id).copied().unwrap_or(0) > 0,
-                Topology::Zone => c.any_by_zone[node.zone] > 0,
-            };
-            if taken {
-                return Some("node(s) didn't match pod anti-affinity rules");
-            }
+    if let Some(aa) = &workload.anti_affinity
+        && aa.required
+    {
+        let taken = match aa.topology {
+            Topology::Hostname => c.any_by_node.get(&id).copied().unwrap_or(0) > 0,
+            Topology::Zone => c.any_by_zone[node.zone] > 0,
+        };
+        if taken {
+            return Some("node(s) didn't match pod anti-affinity rules");
         }
     }
     None
