@@ -1148,3 +1148,33 @@ fn hostile_documents_fail_cleanly() {
     let huge_set = format!("name={}", "[".repeat(10_000));
     must_not_panic(BASE, &[huge_set]);
 }
+
+#[test]
+fn long_lists_load_and_problems_are_capped() {
+    use std::fmt::Write;
+    // Parsing dominates; debug builds parse about 10k lines a second.
+    let mut text = BASE.replace("duration: 1d", "duration: 30d");
+    for i in 0..500 {
+        writeln!(text, "  - {{name: w{i}, cpu: 1m, memory: 1Mi}}").unwrap();
+    }
+    text.push_str("events:\n");
+    for i in 0..500 {
+        writeln!(
+            text,
+            "  - {{at: {}s, scale: {{workload: w{i}, replicas: 2}}}}",
+            i % 100
+        )
+        .unwrap();
+    }
+    let s = ok(&text);
+    assert_eq!((s.workloads.len(), s.events.len()), (501, 500));
+
+    let bad = text.replace("workload: w", "workload: x");
+    let err = load(&bad).unwrap_err();
+    let d = err.diagnostics();
+    assert_eq!(d.len(), 101);
+    assert_eq!(
+        d[100].message,
+        "400 more problems not listed (only the first 100 are)"
+    );
+}
