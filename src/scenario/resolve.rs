@@ -79,6 +79,9 @@ struct Names {
     zones: NameList,
     pools: NameList,
     workloads: NameList,
+    /// Largest `scale` event replicas per workload name, so the slo check
+    /// knows how far a workload is scaled up during the run.
+    scaled_to: HashMap<String, u32>,
 }
 
 /// Names of a list's items by index, with a lookup table (lists may be
@@ -143,7 +146,7 @@ pub(crate) fn resolve(cx: &mut Cx, root: &Node, default_name: &str) -> Option<Sc
     let largest = largest_node(cluster.as_ref());
     let workloads = match top.get("workloads") {
         Some(n) => cx.list(n, "workloads", |cx, n, p| {
-            resolve_workload(cx, n, p, cluster.as_ref(), largest)
+            resolve_workload(cx, n, p, &names, cluster.as_ref(), largest)
         }),
         None => Some(Vec::new()),
     };
@@ -225,7 +228,32 @@ fn read_names(top: &Obj) -> Names {
         Some(Value::Seq(items)) => items.iter().filter_map(Node::scalar_text).collect(),
         _ => vec!["default".to_string()],
     };
+    let mut scaled_to: HashMap<String, u32> = HashMap::new();
+    if let Some(Value::Seq(events)) = top.get("events").map(|n| &n.value) {
+        for e in events {
+            let field = |n: &Node, key: &str| match &n.value {
+                Value::Map(entries) => entries
+                    .iter()
+                    .find(|(k, _)| k.name == key)
+                    .map(|(_, v)| v.clone()),
+                _ => None,
+            };
+            let Some(scale) = field(e, "scale") else {
+                continue;
+            };
+            let workload = field(&scale, "workload").and_then(|n| n.scalar_text());
+            let replicas = field(&scale, "replicas").and_then(|n| match n.value {
+                Value::Int(i) => u32::try_from(i).ok(),
+                _ => None,
+            });
+            if let (Some(w), Some(r)) = (workload, replicas) {
+                let m = scaled_to.entry(w).or_insert(0);
+                *m = (*m).max(r);
+            }
+        }
+    }
     Names {
+        scaled_to,
         zones: NameList::new(zone_list.iter().cloned().map(Some).collect()),
         zone_list,
         pools: NameList::new(list_names(cluster_field("node_pools"))),
@@ -615,6 +643,7 @@ fn resolve_workload(
     cx: &mut Cx,
     n: &Node,
     path: &str,
+    names: &Names,
     cluster: Option<&Cluster>,
     largest: Option<(MilliCpu, Bytes)>,
 ) -> Option<Workload> {
@@ -683,10 +712,15 @@ fn resolve_workload(
 
     let slo_min_ready = match (slo_min_ready, replicas) {
         (Some(Some(Some((v, loc, p)))), Some(r)) => {
-            let most = match &hpa {
-                Some(Some(h)) => r.max(h.max),
-                _ => r,
+            let hpa_max = match &hpa {
+                Some(Some(h)) => h.max,
+                _ => 0,
             };
+            let scaled = match &name {
+                Some(n) => names.scaled_to.get(n).copied().unwrap_or(0),
+                None => 0,
+            };
+            let most = r.max(hpa_max).max(scaled);
             if v > most {
                 cx.report(
                     loc,
@@ -695,7 +729,7 @@ fn resolve_workload(
                         "min_ready {v} is more than the {most} replicas the workload can have, \
                          so the slo could never be met"
                     ))
-                    .hint("lower slo.min_ready, or raise replicas or hpa.max"),
+                    .hint("lower slo.min_ready, or raise replicas, hpa.max or a scale event's replicas"),
                 );
                 None
             } else {
@@ -1113,7 +1147,7 @@ fn resolve_event(
                 n.loc,
                 p,
                 Problem::new(format!(
-                    "the event at {at} is not before the end of the simulation ({d})"
+                    "the event at {at} is not before the end of the simulation at {d}"
                 ))
                 .hint("events must happen before `duration`"),
             );

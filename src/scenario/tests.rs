@@ -520,14 +520,13 @@ fn pdb_hpa_slo_rules() {
         "    slo: {min_ready: 4}\n    hpa: {max: 10}\n",
     ));
     assert_eq!(s.workloads[0].slo_min_ready, 4);
-    assert_eq!(
-        s.workloads[0]
-            .hpa
-            .as_ref()
-            .unwrap()
-            .target_cpu_utilization_percent,
-        80
-    );
+    let hpa = s.workloads[0].hpa.as_ref().unwrap();
+    assert_eq!(hpa.target_cpu_utilization_percent, 80, "upstream default");
+    // ... or a scale event does.
+    let s = ok(&with_workload(
+        "    slo: {min_ready: 5}\nevents: [{at: 1h, scale: {workload: web, replicas: 5}}]\n",
+    ));
+    assert_eq!(s.workloads[0].slo_min_ready, 5);
 }
 
 #[test]
@@ -867,7 +866,7 @@ fn event_rules() {
     assert_error(
         &lines,
         "events[0].at",
-        "not before the end of the simulation (1d)",
+        "not before the end of the simulation at 1d",
     );
     assert_error(
         &lines,
