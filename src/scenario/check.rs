@@ -203,11 +203,11 @@ impl<'a> Cx<'a> {
         mut f: impl FnMut(&mut Cx<'a>, &Node, &str) -> Option<T>,
     ) -> Option<Vec<T>> {
         let Value::Seq(items) = &n.value else {
-            self.err(
-                n.loc,
-                path,
-                format!("expected a list, got {}", n.describe()),
-            );
+            let mut p = Problem::new(format!("expected a list, got {}", n.describe()));
+            if let Value::Map(_) = n.value {
+                p = p.hint("start each item with `- `, or write [item, ...]");
+            }
+            self.report(n.loc, path, p);
             return None;
         };
         let before = self.errors();

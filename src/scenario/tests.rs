@@ -772,6 +772,15 @@ fn scenario_level_rules_and_limits() {
         lines.iter().any(|l| l.contains("missing field `cluster`")),
         "{lines:?}"
     );
+    let lines = errors(&BASE.replace(
+        "workloads:\n  - name: web",
+        "workloads:\n  web:\n    name: web",
+    ));
+    assert_error(
+        &lines,
+        "workloads",
+        "expected a list, got a mapping (start each item with `- `",
+    );
     let lines = errors("");
     assert!(
         lines[0].contains("expected a mapping with fields name, duration"),
