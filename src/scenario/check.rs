@@ -13,11 +13,16 @@ use crate::engine::SimDuration;
 use crate::units::{Bytes, IntOrPercent, MilliCpu};
 use std::collections::BTreeMap;
 
+/// Most problems listed for one scenario; past this they are counted.
+pub(crate) const MAX_DIAGNOSTICS: usize = 100;
+
 /// Collects diagnostics while a scenario is resolved.
 pub(crate) struct Cx<'a> {
     origin: &'a str,
     sets: &'a [String],
-    pub diags: Vec<Diagnostic>,
+    diags: Vec<Diagnostic>,
+    /// Every problem found, including those past [`MAX_DIAGNOSTICS`].
+    total: usize,
 }
 
 impl<'a> Cx<'a> {
@@ -26,16 +31,55 @@ impl<'a> Cx<'a> {
             origin,
             sets,
             diags: Vec::new(),
+            total: 0,
         }
     }
 
     /// The number of problems so far (to tell whether a part was clean).
     pub fn errors(&self) -> usize {
-        self.diags.len()
+        self.total
+    }
+
+    /// Whether further problems will only be counted, not listed.
+    pub fn saturated(&self) -> bool {
+        self.total >= MAX_DIAGNOSTICS
+    }
+
+    /// The diagnostics in file order, then `--set` order, with a last line
+    /// counting those not listed.
+    pub fn into_diagnostics(mut self) -> Vec<Diagnostic> {
+        let sets = self.sets;
+        // Stable: problems at one place keep the order they were found in.
+        self.diags.sort_by_key(|d| {
+            let set_rank = d
+                .origin
+                .strip_prefix("--set ")
+                .and_then(|a| sets.iter().position(|s| s == a))
+                .map_or(0, |i| i + 1);
+            (set_rank, d.line.unwrap_or(u32::MAX), d.column.unwrap_or(0))
+        });
+        if self.total > self.diags.len() {
+            self.diags.push(Diagnostic {
+                origin: self.origin.to_string(),
+                path: String::new(),
+                line: None,
+                column: None,
+                message: format!(
+                    "{} more problems not listed (only the first {MAX_DIAGNOSTICS} are)",
+                    self.total - self.diags.len()
+                ),
+                hint: None,
+            });
+        }
+        self.diags
     }
 
     /// Records a problem at `loc` for the field at `path`.
     pub fn report(&mut self, loc: Loc, path: &str, p: Problem) {
+        self.total += 1;
+        if self.diags.len() >= MAX_DIAGNOSTICS {
+            return;
+        }
         let (origin, line, column) = match loc {
             Loc::File { line, column } => (self.origin.to_string(), Some(line), Some(column)),
             Loc::Set(i) => (
@@ -159,11 +203,11 @@ impl<'a> Cx<'a> {
         mut f: impl FnMut(&mut Cx<'a>, &Node, &str) -> Option<T>,
     ) -> Option<Vec<T>> {
         let Value::Seq(items) = &n.value else {
-            self.err(
-                n.loc,
-                path,
-                format!("expected a list, got {}", n.describe()),
-            );
+            let mut p = Problem::new(format!("expected a list, got {}", n.describe()));
+            if let Value::Map(_) = n.value {
+                p = p.hint("start each item with `- `, or write [item, ...]");
+            }
+            self.report(n.loc, path, p);
             return None;
         };
         let before = self.errors();
@@ -379,14 +423,13 @@ impl<'a> Cx<'a> {
         let items = self.list(n, path, |cx, n, p| {
             cx.name(n, p).map(|s| (s, n.loc, p.to_string()))
         })?;
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut ok = true;
         for (s, loc, p) in &items {
-            if seen.contains(&s.as_str()) {
+            if !seen.insert(s.as_str()) {
                 self.err(*loc, p, format!("`{s}` is listed twice"));
                 ok = false;
             }
-            seen.push(s);
         }
         ok.then(|| items.into_iter().map(|(s, _, _)| s).collect())
     }

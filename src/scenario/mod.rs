@@ -91,28 +91,19 @@ pub fn load_str(text: &str, origin: &str, sets: &[String]) -> Result<Scenario, S
         Ok(root) => root,
         Err(e) => {
             cx.report(e.loc, "", quantity::Problem::new(e.message));
-            return Err(ScenarioError::Invalid(cx.diags));
+            return Err(ScenarioError::Invalid(cx.into_diagnostics()));
         }
     };
     overrides::apply(&mut cx, &mut root, sets);
-    if !cx.diags.is_empty() {
+    if cx.errors() > 0 {
         // A broken override would only produce confusing follow-on errors.
-        return Err(ScenarioError::Invalid(cx.diags));
+        return Err(ScenarioError::Invalid(cx.into_diagnostics()));
     }
     let scenario = resolve::resolve(&mut cx, &root, &default_name(origin));
     match scenario {
-        Some(s) if cx.diags.is_empty() => Ok(s),
+        Some(s) if cx.errors() == 0 => Ok(s),
         _ => {
-            let mut diags = cx.diags;
-            // File order first, then the --set arguments in order.
-            diags.sort_by_key(|d| {
-                let set_rank = d
-                    .origin
-                    .strip_prefix("--set ")
-                    .and_then(|a| sets.iter().position(|s| s == a))
-                    .map_or(0, |i| i + 1);
-                (set_rank, d.line.unwrap_or(u32::MAX), d.column.unwrap_or(0))
-            });
+            let mut diags = cx.into_diagnostics();
             if diags.is_empty() {
                 // Unreachable by construction; never return Err without a reason.
                 diags.push(Diagnostic {

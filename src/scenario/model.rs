@@ -105,7 +105,7 @@ pub struct PoolAutoscaling {
     pub min: u32,
     /// `max` nodes.
     pub max: u32,
-    /// `provision_time` from scale-up decision to a Ready node.
+    /// `provision_time` from scale-up decision to a Ready node (default 2m).
     pub provision_time: Dist,
 }
 
@@ -135,6 +135,14 @@ pub struct SchedulerConfig {
 }
 
 /// NodeResourcesFit scoring strategies.
+///
+/// In YAML: `score: least_allocated`, `score: most_allocated`, or
+/// ```yaml
+/// score:
+///   requested_to_capacity_ratio:
+///     shape: [{utilization: 0, score: 10}, {utilization: 100, score: 0}]
+/// ```
+/// (utilization 0..=100 strictly ascending, score 0..=10, as upstream).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ScoreStrategy {
     /// `least_allocated` (upstream default).
@@ -278,7 +286,8 @@ pub struct Traffic {
     pub cpu_per_request: MilliCpu,
 }
 
-/// `traffic.pattern`.
+/// `traffic.pattern`: `constant` (the default) or
+/// `{diurnal: {amplitude, period, peak}}`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TrafficPattern {
     /// Constant rate.
@@ -298,11 +307,12 @@ pub enum TrafficPattern {
 /// `hpa`.
 #[derive(Clone, Debug)]
 pub struct Hpa {
-    /// `min` replicas.
+    /// `min` replicas (default 1).
     pub min: u32,
     /// `max` replicas.
     pub max: u32,
-    /// `target_cpu_utilization` in percent of the request.
+    /// `target_cpu_utilization` in percent of the request, written `70%`
+    /// (default 80%, as upstream).
     pub target_cpu_utilization_percent: u32,
 }
 

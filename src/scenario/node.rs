@@ -311,25 +311,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn experiment() {
+    fn nodes_carry_types_and_locations() {
         let n = parse("a: 1\nb:\n  - x\n  - {c: 2.5, d: true}\ne: ~\nf: '5'\n").unwrap();
-        println!("{n:#?}");
-        for t in [
-            "a: 'x",
-            "a: [1, 2",
-            "a: 1\na: 2\n",
-            "- a\nb: c",
-            "a: *x",
-            "---\na: 1\n---\nb: 2\n",
-            "a:\n\tb: 1",
-            "a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: [*f,*f,*f,*f,*f,*f,*f,*f,*f]",
-            &"[".repeat(100),
-            &"a:\n".repeat(0),
-            "x: 99999999999999999999999999",
-            "x: !!binary aGVsbG8=",
-            "? [a]\n: 1",
-        ] {
-            println!("{t:?} -> {:?}", parse(t));
+        let Value::Map(entries) = &n.value else {
+            panic!("{n:?}")
+        };
+        let names: Vec<&str> = entries.iter().map(|(k, _)| k.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "e", "f"]);
+        assert!(matches!(entries[0].1.value, Value::Int(1)));
+        assert_eq!(entries[0].1.loc, Loc::File { line: 1, column: 4 });
+        let Value::Seq(items) = &entries[1].1.value else {
+            panic!()
+        };
+        assert_eq!(items[1].loc, Loc::File { line: 4, column: 5 });
+        let Value::Map(inner) = &items[1].value else {
+            panic!()
+        };
+        assert!(matches!(inner[0].1.value, Value::Float(f) if f == 2.5));
+        assert_eq!(
+            inner[1].0.loc,
+            Loc::File {
+                line: 4,
+                column: 14
+            }
+        );
+        assert!(matches!(entries[2].1.value, Value::Null));
+        assert!(
+            matches!(&entries[3].1.value, Value::Str(s) if s == "5"),
+            "quoted stays text"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_reworded_and_located() {
+        let cases = [
+            ("a: 'x", "unclosed quote", 1),
+            ("a: 1\na: 2\n", "duplicate key `a`", 2),
+            ("---\na: 1\n---\nb: 2\n", "one YAML document", 3),
+            ("a: *x", "unknown anchor", 1),
+        ];
+        for (text, needle, line) in cases {
+            let e = parse(text).unwrap_err();
+            assert!(e.message.contains(needle), "{text:?}: {}", e.message);
+            assert!(!e.message.contains(" at line "), "{}", e.message);
+            assert!(
+                matches!(e.loc, Loc::File { line: l, .. } if l == line),
+                "{e:?}"
+            );
         }
+        let deep = parse(&"[".repeat(100)).unwrap_err();
+        assert!(deep.message.contains("limit"), "{}", deep.message);
+        assert!(parse("? [a]\n: 1").is_err(), "non-scalar keys");
+        assert!(matches!(parse("").unwrap().value, Value::Null));
     }
 }

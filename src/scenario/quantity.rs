@@ -50,9 +50,10 @@ fn split_decimal(s: &str) -> Option<(&str, &str)> {
 /// `int.frac * unit` rounded up to a whole number, and whether it was
 /// exact; None on overflow. Integer arithmetic, so `0.1 * 1000` is exactly 100.
 fn scale_decimal(int: &str, frac: &str, unit: u128) -> Option<(u128, bool)> {
-    // Digits beyond 30 only matter below any unit we use; truncating keeps
-    // 10^len in range (a nonzero tail still makes the result inexact).
-    let frac_used = &frac[..frac.len().min(30)];
+    // Digits beyond 18 only matter below one unit (units are below 2^60);
+    // truncating keeps the products in range (a nonzero tail still makes
+    // the result inexact, so it rounds up).
+    let frac_used = &frac[..frac.len().min(18)];
     let tail_nonzero = frac[frac_used.len()..].bytes().any(|b| b != b'0');
     // More than 38 digits cannot fit in a u128.
     if int.trim_start_matches('0').len() > 38 {

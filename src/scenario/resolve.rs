@@ -10,6 +10,7 @@ use super::*;
 use crate::dist::Dist;
 use crate::engine::SimDuration;
 use crate::units::{Bytes, IntOrPercent, MilliCpu};
+use std::collections::HashMap;
 
 const TOP: &[&str] = &[
     "name",
@@ -73,15 +74,42 @@ const TAINT_EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
 /// Names of things events and selectors refer to, read before anything
 /// else so references resolve even when other parts have errors.
 struct Names {
-    zones: Vec<String>,
-    /// Pool names by index (None where the item has no valid name).
-    pools: Vec<Option<String>>,
-    workloads: Vec<Option<String>>,
+    /// Cluster zones as written (`default` when not given).
+    zone_list: Vec<String>,
+    zones: NameList,
+    pools: NameList,
+    workloads: NameList,
+    /// Largest `scale` event replicas per workload name, so the slo check
+    /// knows how far a workload is scaled up during the run.
+    scaled_to: HashMap<String, u32>,
 }
 
-impl Names {
-    fn find(list: &[Option<String>], name: &str) -> Option<usize> {
-        list.iter().position(|n| n.as_deref() == Some(name))
+/// Names of a list's items by index, with a lookup table (lists may be
+/// long; references are resolved in constant time).
+struct NameList {
+    /// By index; None where the item has no usable name.
+    names: Vec<Option<String>>,
+    /// Name -> index of its first use.
+    index: HashMap<String, usize>,
+}
+
+impl NameList {
+    fn new(names: Vec<Option<String>>) -> NameList {
+        let mut index = HashMap::new();
+        for (i, n) in names.iter().enumerate() {
+            if let Some(n) = n {
+                index.entry(n.clone()).or_insert(i);
+            }
+        }
+        NameList { names, index }
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    fn valid(&self) -> Vec<&str> {
+        self.names.iter().flatten().map(String::as_str).collect()
     }
 }
 
@@ -115,16 +143,17 @@ pub(crate) fn resolve(cx: &mut Cx, root: &Node, default_name: &str) -> Option<Sc
             None
         }
     };
+    let largest = largest_node(cluster.as_ref());
     let workloads = match top.get("workloads") {
         Some(n) => cx.list(n, "workloads", |cx, n, p| {
-            resolve_workload(cx, n, p, cluster.as_ref())
+            resolve_workload(cx, n, p, &names, cluster.as_ref(), largest)
         }),
         None => Some(Vec::new()),
     };
     check_unique(cx, &top, "workloads", "workload");
     let mut events = match top.get("events") {
         Some(n) => cx.list(n, "events", |cx, n, p| {
-            resolve_event(cx, n, p, &names, cluster.as_ref(), duration)
+            resolve_event(cx, n, p, &names, cluster.as_ref(), largest, duration)
         }),
         None => Some(Vec::new()),
     };
@@ -195,14 +224,40 @@ fn read_names(top: &Obj) -> Names {
         Some(Value::Map(entries)) => entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
         _ => None,
     };
-    let zones = match cluster_field("zones").map(|n| &n.value) {
+    let zone_list: Vec<String> = match cluster_field("zones").map(|n| &n.value) {
         Some(Value::Seq(items)) => items.iter().filter_map(Node::scalar_text).collect(),
         _ => vec!["default".to_string()],
     };
+    let mut scaled_to: HashMap<String, u32> = HashMap::new();
+    if let Some(Value::Seq(events)) = top.get("events").map(|n| &n.value) {
+        for e in events {
+            let field = |n: &Node, key: &str| match &n.value {
+                Value::Map(entries) => entries
+                    .iter()
+                    .find(|(k, _)| k.name == key)
+                    .map(|(_, v)| v.clone()),
+                _ => None,
+            };
+            let Some(scale) = field(e, "scale") else {
+                continue;
+            };
+            let workload = field(&scale, "workload").and_then(|n| n.scalar_text());
+            let replicas = field(&scale, "replicas").and_then(|n| match n.value {
+                Value::Int(i) => u32::try_from(i).ok(),
+                _ => None,
+            });
+            if let (Some(w), Some(r)) = (workload, replicas) {
+                let m = scaled_to.entry(w).or_insert(0);
+                *m = (*m).max(r);
+            }
+        }
+    }
     Names {
-        zones,
-        pools: list_names(cluster_field("node_pools")),
-        workloads: list_names(top.get("workloads")),
+        scaled_to,
+        zones: NameList::new(zone_list.iter().cloned().map(Some).collect()),
+        zone_list,
+        pools: NameList::new(list_names(cluster_field("node_pools"))),
+        workloads: NameList::new(list_names(top.get("workloads"))),
     }
 }
 
@@ -211,7 +266,7 @@ fn check_unique(cx: &mut Cx, o: &Obj, key: &str, what: &str) {
     let Some(Value::Seq(items)) = o.get(key).map(|n| &n.value) else {
         return;
     };
-    let mut seen: Vec<(String, Loc)> = Vec::new();
+    let mut seen: HashMap<String, Loc> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         let Value::Map(entries) = &item.value else {
             continue;
@@ -222,7 +277,7 @@ fn check_unique(cx: &mut Cx, o: &Obj, key: &str, what: &str) {
         let Some(name) = v.scalar_text() else {
             continue;
         };
-        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+        if let Some(first) = seen.get(&name) {
             let hint = match first {
                 Loc::File { line, .. } => {
                     format!("first defined at line {line}; names must be unique")
@@ -235,42 +290,45 @@ fn check_unique(cx: &mut Cx, o: &Obj, key: &str, what: &str) {
                 Problem::new(format!("duplicate {what} name `{name}`")).hint(hint),
             );
         } else {
-            seen.push((name, v.loc));
+            seen.insert(name, v.loc);
         }
     }
 }
 
 /// Resolves a reference to a named item, suggesting the nearest name.
-fn reference(
-    cx: &mut Cx,
-    n: &Node,
-    path: &str,
-    what: &str,
-    names: &[Option<String>],
-) -> Option<usize> {
+fn reference(cx: &mut Cx, n: &Node, path: &str, what: &str, names: &NameList) -> Option<usize> {
     let name = cx.string(n, path)?;
-    if let Some(i) = Names::find(names, &name) {
+    if let Some(i) = names.find(&name) {
         return Some(i);
     }
-    let valid: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
-    let hint = did_you_mean(&name, valid.iter().copied()).unwrap_or_else(|| {
-        if valid.is_empty() {
-            format!("no {what}s are defined")
-        } else {
-            format!("defined {what}s: {}", valid.join(", "))
-        }
-    });
+    let hint = if cx.saturated() {
+        // Past the report limit nothing more is shown: skip the search.
+        None
+    } else {
+        let valid = names.valid();
+        Some(
+            did_you_mean(&name, valid.iter().copied()).unwrap_or_else(|| {
+                if valid.is_empty() {
+                    format!("no {what}s are defined")
+                } else {
+                    format!("defined {what}s: {}", valid.join(", "))
+                }
+            }),
+        )
+    };
     cx.report(
         n.loc,
         path,
-        Problem::new(format!("unknown {what} `{name}`")).hint(hint),
+        Problem {
+            message: format!("unknown {what} `{name}`"),
+            hint,
+        },
     );
     None
 }
 
 fn zone_ref(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<usize> {
-    let zones: Vec<Option<String>> = names.zones.iter().cloned().map(Some).collect();
-    reference(cx, n, path, "zone", &zones)
+    reference(cx, n, path, "zone", &names.zones)
 }
 
 // ---------------------------------------------------------------- cluster
@@ -346,7 +404,7 @@ fn resolve_pool(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<Node
         }
         ok.then_some(z)
     });
-    let zones = zones.map(|z| z.unwrap_or_else(|| names.zones.clone()));
+    let zones = zones.map(|z| z.unwrap_or_else(|| names.zone_list.clone()));
     let cpu = cx.req(&o, "cpu", |cx, n, p| {
         let c = cx.cpu(n, p)?;
         if c.0 == 0 {
@@ -585,14 +643,16 @@ fn resolve_workload(
     cx: &mut Cx,
     n: &Node,
     path: &str,
+    names: &Names,
     cluster: Option<&Cluster>,
+    largest: Option<(MilliCpu, Bytes)>,
 ) -> Option<Workload> {
     let o = cx.obj(n, path, WORKLOAD)?;
     let name = cx.req(&o, "name", Cx::name);
     let replicas = cx.or(&o, "replicas", 1, Cx::u32);
     let cpu = cx.req(&o, "cpu", Cx::cpu);
     let memory = cx.req(&o, "memory", Cx::memory);
-    check_fits(cx, &o, cluster, cpu, memory);
+    check_fits(cx, &o, largest, cpu, memory);
     let priority = cx.or(&o, "priority", 0, Cx::i32);
     let startup_time = cx.or(
         &o,
@@ -652,10 +712,15 @@ fn resolve_workload(
 
     let slo_min_ready = match (slo_min_ready, replicas) {
         (Some(Some(Some((v, loc, p)))), Some(r)) => {
-            let most = match &hpa {
-                Some(Some(h)) => r.max(h.max),
-                _ => r,
+            let hpa_max = match &hpa {
+                Some(Some(h)) => h.max,
+                _ => 0,
             };
+            let scaled = match &name {
+                Some(n) => names.scaled_to.get(n).copied().unwrap_or(0),
+                None => 0,
+            };
+            let most = r.max(hpa_max).max(scaled);
             if v > most {
                 cx.report(
                     loc,
@@ -664,7 +729,7 @@ fn resolve_workload(
                         "min_ready {v} is more than the {most} replicas the workload can have, \
                          so the slo could never be met"
                     ))
-                    .hint("lower slo.min_ready, or raise replicas or hpa.max"),
+                    .hint("lower slo.min_ready, or raise replicas, hpa.max or a scale event's replicas"),
                 );
                 None
             } else {
@@ -696,22 +761,27 @@ fn resolve_workload(
     })
 }
 
+/// The largest node's cpu and memory (each over all pools).
+fn largest_node(cluster: Option<&Cluster>) -> Option<(MilliCpu, Bytes)> {
+    let pools = &cluster?.node_pools;
+    Some((
+        pools.iter().map(|p| p.cpu).max()?,
+        pools.iter().map(|p| p.memory).max()?,
+    ))
+}
+
 /// A pod that fits no node type would stay pending forever: almost always
 /// a unit slip (`4` instead of `4Gi`, `500` instead of `500m`).
 fn check_fits(
     cx: &mut Cx,
     o: &Obj,
-    cluster: Option<&Cluster>,
+    largest: Option<(MilliCpu, Bytes)>,
     cpu: Option<MilliCpu>,
     memory: Option<Bytes>,
 ) {
-    let Some(pools) = cluster.map(|c| &c.node_pools) else {
+    let Some((max_cpu, max_mem)) = largest else {
         return;
     };
-    let Some(max_cpu) = pools.iter().map(|p| p.cpu).max() else {
-        return;
-    };
-    let max_mem = pools.iter().map(|p| p.memory).max().unwrap_or_default();
     if let Some(c) = cpu
         && c > max_cpu
     {
@@ -890,11 +960,9 @@ fn resolve_spread_list(cx: &mut Cx, n: &Node, path: &str) -> Option<Vec<SpreadCo
             p.to_string(),
         ))
     })?;
-    for (i, (c, loc, p)) in items.iter().enumerate() {
-        if items[..i]
-            .iter()
-            .any(|(d, _, _)| d.topology == c.topology && d.do_not_schedule == c.do_not_schedule)
-        {
+    let mut seen = std::collections::HashSet::new();
+    for (c, loc, p) in &items {
+        if !seen.insert((c.topology, c.do_not_schedule)) {
             cx.err(
                 *loc,
                 p,
@@ -1064,6 +1132,7 @@ fn resolve_event(
     path: &str,
     names: &Names,
     cluster: Option<&Cluster>,
+    largest: Option<(MilliCpu, Bytes)>,
     duration: Option<SimDuration>,
 ) -> Option<TimedEvent> {
     let mut fields = vec!["at"];
@@ -1078,7 +1147,7 @@ fn resolve_event(
                 n.loc,
                 p,
                 Problem::new(format!(
-                    "the event at {at} is not before the end of the simulation ({d})"
+                    "the event at {at} is not before the end of the simulation at {d}"
                 ))
                 .hint("events must happen before `duration`"),
             );
@@ -1093,7 +1162,7 @@ fn resolve_event(
             let p = o.path(kind);
             match *kind {
                 "scale" => event_scale(cx, n, &p, names),
-                "rollout" => event_rollout(cx, n, &p, names, cluster),
+                "rollout" => event_rollout(cx, n, &p, names, largest),
                 "zone_outage" => {
                     let z = cx.obj(n, &p, &["zone", "duration"])?;
                     let zone = cx.req(&z, "zone", |cx, n, p| zone_ref(cx, n, p, names));
@@ -1162,7 +1231,7 @@ fn event_rollout(
     n: &Node,
     p: &str,
     names: &Names,
-    cluster: Option<&Cluster>,
+    largest: Option<(MilliCpu, Bytes)>,
 ) -> Option<EventAction> {
     let r = cx.obj(
         n,
@@ -1181,7 +1250,7 @@ fn event_rollout(
     let startup_time = cx.opt(&r, "startup_time", |cx, n, p| cx.dist(n, p, false));
     let cpu = cx.opt(&r, "cpu", Cx::cpu);
     let memory = cx.opt(&r, "memory", Cx::memory);
-    check_fits(cx, &r, cluster, cpu.flatten(), memory.flatten());
+    check_fits(cx, &r, largest, cpu.flatten(), memory.flatten());
     let crash_probability = cx.or(&r, "crash_probability", 0.0, |cx, n, p| {
         cx.f64_in(n, p, 0.0, 1.0)
     });
@@ -1307,8 +1376,8 @@ fn node_ref(
         );
         return None;
     };
-    let Some(pool) = Names::find(&names.pools, pool_name) else {
-        let valid: Vec<&str> = names.pools.iter().flatten().map(String::as_str).collect();
+    let Some(pool) = names.pools.find(pool_name) else {
+        let valid = names.pools.valid();
         let hint = suggest(pool_name, valid.iter().copied())
             .map(|p| format!("did you mean `{p}-{index}`?"))
             .unwrap_or_else(|| format!("defined node pools: {}", valid.join(", ")));

@@ -34,10 +34,16 @@ pub fn suggest<'a, I>(name: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
+    // Names are at most 63 characters; bounding the work keeps hostile
+    // input (megabyte-long keys) from making suggestions quadratic.
+    const MAX_LEN: usize = 100;
+    if name.len() > MAX_LEN {
+        return None;
+    }
     let lname = name.to_ascii_lowercase();
     let mut best: Option<(usize, &'a str)> = None;
     for c in candidates {
-        if c.is_empty() {
+        if c.is_empty() || c.len() > MAX_LEN {
             continue;
         }
         let d = edit_distance(name, c);

@@ -520,14 +520,13 @@ fn pdb_hpa_slo_rules() {
         "    slo: {min_ready: 4}\n    hpa: {max: 10}\n",
     ));
     assert_eq!(s.workloads[0].slo_min_ready, 4);
-    assert_eq!(
-        s.workloads[0]
-            .hpa
-            .as_ref()
-            .unwrap()
-            .target_cpu_utilization_percent,
-        80
-    );
+    let hpa = s.workloads[0].hpa.as_ref().unwrap();
+    assert_eq!(hpa.target_cpu_utilization_percent, 80, "upstream default");
+    // ... or a scale event does.
+    let s = ok(&with_workload(
+        "    slo: {min_ready: 5}\nevents: [{at: 1h, scale: {workload: web, replicas: 5}}]\n",
+    ));
+    assert_eq!(s.workloads[0].slo_min_ready, 5);
 }
 
 #[test]
@@ -773,6 +772,15 @@ fn scenario_level_rules_and_limits() {
         lines.iter().any(|l| l.contains("missing field `cluster`")),
         "{lines:?}"
     );
+    let lines = errors(&BASE.replace(
+        "workloads:\n  - name: web",
+        "workloads:\n  web:\n    name: web",
+    ));
+    assert_error(
+        &lines,
+        "workloads",
+        "expected a list, got a mapping (start each item with `- `",
+    );
     let lines = errors("");
     assert!(
         lines[0].contains("expected a mapping with fields name, duration"),
@@ -867,7 +875,7 @@ fn event_rules() {
     assert_error(
         &lines,
         "events[0].at",
-        "not before the end of the simulation (1d)",
+        "not before the end of the simulation at 1d",
     );
     assert_error(
         &lines,
@@ -1147,4 +1155,34 @@ fn hostile_documents_fail_cleanly() {
     );
     let huge_set = format!("name={}", "[".repeat(10_000));
     must_not_panic(BASE, &[huge_set]);
+}
+
+#[test]
+fn long_lists_load_and_problems_are_capped() {
+    use std::fmt::Write;
+    // Parsing dominates; debug builds parse about 10k lines a second.
+    let mut text = BASE.replace("duration: 1d", "duration: 30d");
+    for i in 0..500 {
+        writeln!(text, "  - {{name: w{i}, cpu: 1m, memory: 1Mi}}").unwrap();
+    }
+    text.push_str("events:\n");
+    for i in 0..500 {
+        writeln!(
+            text,
+            "  - {{at: {}s, scale: {{workload: w{i}, replicas: 2}}}}",
+            i % 100
+        )
+        .unwrap();
+    }
+    let s = ok(&text);
+    assert_eq!((s.workloads.len(), s.events.len()), (501, 500));
+
+    let bad = text.replace("workload: w", "workload: x");
+    let err = load(&bad).unwrap_err();
+    let d = err.diagnostics();
+    assert_eq!(d.len(), 101);
+    assert_eq!(
+        d[100].message,
+        "400 more problems not listed (only the first 100 are)"
+    );
 }
