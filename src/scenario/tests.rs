@@ -5,7 +5,7 @@ use super::*;
 use crate::dist::Dist;
 use crate::units::{Bytes, IntOrPercent, MilliCpu};
 
-const DESIGN_EXAMPLE: &str = include_str!("../../scenarios/design-example.yaml");
+const DESIGN_EXAMPLE: &str = include_str!("../../tests/fixtures/design-example.yaml");
 
 /// A small valid scenario that tests extend.
 const BASE: &str = "\
@@ -202,7 +202,7 @@ fn design_example_loads_with_resolved_values() {
 #[test]
 fn design_example_file_loads_from_disk() {
     let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/design-example.yaml");
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/design-example.yaml");
     let s = load_file(&path, &[]).unwrap();
     assert_eq!(s.name, "three-zone-web");
 }
