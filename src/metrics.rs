@@ -30,6 +30,10 @@ pub struct WorkloadMetrics {
     min_serving: u32,
     incidents: u32,
     below: bool,
+    incident_start: SimTime,
+    longest_incident_ms: u64,
+    /// `slo.target` as a fraction, for the error budget.
+    pub slo_target: Option<f64>,
     replicas_min: u32,
     replicas_max: u32,
 }
@@ -52,6 +56,9 @@ impl WorkloadMetrics {
             min_serving: u32::MAX,
             incidents: 0,
             below: false,
+            incident_start: SimTime::ZERO,
+            longest_incident_ms: 0,
+            slo_target: None,
             replicas_min: desired,
             replicas_max: desired,
         }
@@ -83,6 +90,10 @@ impl WorkloadMetrics {
         let below = self.serving < self.slo_min_ready;
         if below && !self.below {
             self.incidents += 1;
+            self.incident_start = self.last;
+        } else if !below && self.below {
+            let len = self.last.since(self.incident_start).as_millis();
+            self.longest_incident_ms = self.longest_incident_ms.max(len);
         }
         self.below = below;
         self.replicas_min = self.replicas_min.min(self.desired);
@@ -99,12 +110,32 @@ impl WorkloadMetrics {
     /// Final figures over `[0, end]`.
     pub fn summary(&mut self, end: SimTime) -> WorkloadSummary {
         self.advance(end);
+        if self.below {
+            // An incident still open at the end counts up to the end.
+            let len = end.since(self.incident_start).as_millis();
+            self.longest_incident_ms = self.longest_incident_ms.max(len);
+        }
         let total = end.as_millis().max(1) as f64;
         let frac = |ms: u64| (ms as f64 / total).clamp(0.0, 1.0);
         let below_ms = end.as_millis() - self.ms_slo_ok.min(end.as_millis());
+        let availability = frac(self.ms_any_serving);
+        let attainment = frac(self.ms_slo_ok);
+        let incidents = f64::from(self.incidents);
         WorkloadSummary {
-            service_availability: frac(self.ms_any_serving),
-            slo_attainment: frac(self.ms_slo_ok),
+            service_availability: availability,
+            slo_attainment: attainment,
+            availability_nines: nines(availability, total),
+            slo_nines: nines(attainment, total),
+            mttr_s: if self.incidents == 0 {
+                0.0
+            } else {
+                below_ms as f64 / 1000.0 / incidents
+            },
+            mtbf_s: (total - below_ms as f64) / 1000.0 / incidents.max(1.0),
+            longest_incident_s: self.longest_incident_ms as f64 / 1000.0,
+            error_budget_consumed: self
+                .slo_target
+                .map(|t| below_ms as f64 / ((1.0 - t) * total)),
             request_success_ratio: 1.0,
             downtime_s: below_ms as f64 / 1000.0,
             incidents: self.incidents,
@@ -130,6 +161,23 @@ pub struct WorkloadSummary {
     pub service_availability: f64,
     /// Fraction of time with serving pods >= `slo.min_ready`.
     pub slo_attainment: f64,
+    /// `-log10(1 - service_availability)`; with no downtime at all, the
+    /// resolution limit `log10(duration in ms)` (read it as "at least").
+    pub availability_nines: f64,
+    /// The same for `slo_attainment`.
+    pub slo_nines: f64,
+    /// Mean incident length (time below `slo.min_ready`), seconds; 0 without
+    /// incidents.
+    pub mttr_s: f64,
+    /// Mean time between incidents: time at or above the SLO divided by the
+    /// number of incidents (the whole run when there was none), seconds.
+    pub mtbf_s: f64,
+    /// Longest incident, seconds.
+    pub longest_incident_s: f64,
+    /// Downtime / error budget, where the budget is `(1 - slo.target) *
+    /// duration`; above 1 means the SLO was missed. Only with `slo.target`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_budget_consumed: Option<f64>,
     /// Served / offered requests (1.0 without traffic).
     pub request_success_ratio: f64,
     /// Time below `slo.min_ready`, seconds.
@@ -228,6 +276,16 @@ impl ClusterMetrics {
     }
 }
 
+/// Nines of a fraction; perfect runs report the resolution limit.
+fn nines(a: f64, total_ms: f64) -> f64 {
+    let miss = 1.0 - a;
+    if miss <= 1.0 / total_ms {
+        total_ms.log10()
+    } else {
+        -miss.log10()
+    }
+}
+
 fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 {
         0.0
@@ -281,5 +339,10 @@ mod tests {
         assert_eq!(s.incidents, 1);
         assert!((s.mean_ready - 2.35).abs() < 1e-12);
         assert_eq!(s.min_ready, 0);
+        // One incident of 5 s (10 s to 15 s): mttr 5, mtbf 15/1, longest 5.
+        assert_eq!(s.mttr_s, 5.0);
+        assert_eq!(s.mtbf_s, 15.0);
+        assert_eq!(s.longest_incident_s, 5.0);
+        assert!((s.slo_nines - (-(0.25f64).log10())).abs() < 1e-12);
     }
 }

@@ -42,7 +42,9 @@ pub fn reconcile(state: &ClusterState, rs: RsId, now: SimTime) -> Vec<Action> {
             assigned: pod.node.is_some(),
             phase: match pod.phase {
                 PodPhase::Pending | PodPhase::Bound => ViewPhase::Pending,
-                PodPhase::Starting | PodPhase::Ready | PodPhase::CrashLoop => ViewPhase::Running,
+                PodPhase::Starting | PodPhase::Ready | PodPhase::CrashLoop | PodPhase::BackOff => {
+                    ViewPhase::Running
+                }
             },
             ready: pod.is_api_ready(),
             deletion_cost: 0,
@@ -54,7 +56,7 @@ pub fn reconcile(state: &ClusterState, rs: RsId, now: SimTime) -> Vec<Action> {
             } else {
                 None
             },
-            restart_count: 0,
+            restart_count: pod.restarts,
             creation_time_ms: pod.created_at.as_millis(),
             uid: pod.uid,
         }

@@ -64,9 +64,17 @@ pub struct Node {
     /// Taints from the pool (the control plane's own taints are derived from
     /// `ready` and `unschedulable`).
     pub taints: Vec<Taint>,
-    /// Number of active outages (own failure process, chaos events): the
-    /// machine runs iff this is zero.
+    /// Rack index within the pool (`racks`).
+    pub rack: u32,
+    /// Number of active outages (failure processes, chaos events, an
+    /// in-place upgrade): the machine runs iff this is zero.
     pub outages: u32,
+    /// Number of active network partitions: while non-zero the kubelet
+    /// cannot reach the control plane, but the machine and its pods run.
+    pub partitioned: u32,
+    /// The drain in progress on this node, if any (index into the
+    /// simulation's drains).
+    pub drain: Option<u32>,
     /// The control plane's view: the Ready condition.
     pub ready: bool,
     /// Cordoned (`spec.unschedulable`).
@@ -96,6 +104,12 @@ impl Node {
     /// The machine is running (no active outage).
     pub fn is_up(&self) -> bool {
         self.outages == 0 && !self.removed
+    }
+
+    /// The kubelet renews its lease: the machine runs and reaches the
+    /// control plane.
+    pub fn heartbeats(&self) -> bool {
+        self.is_up() && self.partitioned == 0
     }
 
     /// Pods counted against `max_pods`.
@@ -143,6 +157,8 @@ pub enum PodPhase {
     Ready,
     /// Crash-looping: never becomes ready (a bad rollout).
     CrashLoop,
+    /// The container crashed and waits out its restart backoff.
+    BackOff,
 }
 
 /// A pod. Deletion is a flag (`deleted_at`, Kubernetes' deletionTimestamp)
@@ -175,8 +191,16 @@ pub struct Pod {
     /// Gone from the API (terminated and removed). Kept in the arena so ids
     /// stay valid.
     pub gone: bool,
-    /// Pending kubelet timer (start, ready, termination end).
+    /// Pending kubelet timer (start, ready, termination end, restart).
     pub timer: Option<EventId>,
+    /// Pending container crash (the workload's `crash` process).
+    pub crash_timer: Option<EventId>,
+    /// Container restarts so far.
+    pub restarts: u32,
+    /// Last container crash, for CrashLoopBackOff's reset rule.
+    pub last_crash: Option<SimTime>,
+    /// Crashes in the current backoff streak.
+    pub crash_streak: u32,
     /// Pseudo-random UID used only to break ties like upstream does.
     pub uid: u64,
     /// Scheduling attempts that failed.

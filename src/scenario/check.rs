@@ -492,6 +492,11 @@ impl<'a> Cx<'a> {
         self.parse(n, path, quantity::percent)
     }
 
+    /// A percentage with decimals (`99.95%`), in percent.
+    pub fn f64_percent(&mut self, n: &Node, path: &str) -> Option<f64> {
+        self.parse(n, path, quantity::decimal_percent)
+    }
+
     /// A count or percentage; percentages above 100% only if `over_100`.
     pub fn int_or_percent(&mut self, n: &Node, path: &str, over_100: bool) -> Option<IntOrPercent> {
         let v = self.parse(n, path, quantity::int_or_percent)?;

@@ -39,6 +39,9 @@ pub struct Cluster {
     pub node_pools: Vec<NodePool>,
     /// `control_plane`.
     pub control_plane: ControlPlane,
+    /// `zone_failure: {mttf, mttr}`: each zone fails as a whole,
+    /// independently of the others (an alternating renewal process per zone).
+    pub zone_failure: Option<FailureProcess>,
 }
 
 /// One `node_pools` item. Its nodes are named `<name>-<i>`.
@@ -65,6 +68,45 @@ pub struct NodePool {
     pub failure: Option<FailureProcess>,
     /// `autoscaling`, if any.
     pub autoscaling: Option<PoolAutoscaling>,
+    /// `racks` (default 1): node `i` is in rack `i % racks`, labelled
+    /// `rack: <pool>-rack-<k>`.
+    pub racks: u32,
+    /// `correlated_failure: {domain: rack | pool, mttf, mttr}`: the whole
+    /// failure domain goes down together.
+    pub correlated_failure: Option<CorrelatedFailure>,
+    /// `spot`: the pool's nodes are reclaimed by the provider.
+    pub spot: Option<Spot>,
+}
+
+/// A failure that takes a whole failure domain down at once.
+#[derive(Clone, Debug)]
+pub struct CorrelatedFailure {
+    /// Which nodes fail together.
+    pub domain: FailureDomain,
+    /// Times to failure and to repair of each domain.
+    pub process: FailureProcess,
+}
+
+/// Failure domains within a pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureDomain {
+    /// One rack (see `racks`).
+    Rack,
+    /// The whole pool.
+    Pool,
+}
+
+/// `spot: {mttf, notice, replace_after}`: preemptible nodes.
+#[derive(Clone, Debug)]
+pub struct Spot {
+    /// Time from a node's start to its reclamation (a bare duration means
+    /// exponential with that mean).
+    pub mttf: Dist,
+    /// Warning before the node is taken (default 2m): the node is cordoned
+    /// and drained during it.
+    pub notice: SimDuration,
+    /// Delay until a replacement node joins the pool (default 5m).
+    pub replace_after: Dist,
 }
 
 /// A node taint.
@@ -189,6 +231,9 @@ pub struct Workload {
     pub pdb: Option<Pdb>,
     /// `slo.min_ready`: resolved; defaults to `replicas`.
     pub slo_min_ready: u32,
+    /// `slo.target` (e.g. `99.9%`) as a fraction: the error budget is
+    /// `(1 - target) * duration`.
+    pub slo_target: Option<f64>,
     /// `crash`: container crash process.
     pub crash: Option<CrashProcess>,
     /// `traffic`.
@@ -364,12 +409,39 @@ pub enum EventAction {
         /// Down time; None uses the pool's mttr, or 1h without one.
         duration: Option<Dist>,
     },
-    /// `node_pool_upgrade: {pool, max_surge}`.
+    /// `node_pool_upgrade: {pool, max_surge, provision_time, node_upgrade_time}`.
     NodePoolUpgrade {
         /// Index into `cluster.node_pools`.
         pool: usize,
         /// New nodes added before old ones are drained (0 = in place).
         max_surge: u32,
+        /// Time for a surge node to join (default 2m).
+        provision_time: Dist,
+        /// In place: time a drained node is down for its upgrade (default 5m).
+        node_upgrade_time: Dist,
+    },
+    /// `drain: {<target>, uncordon_after?}`: cordon, then evict every pod
+    /// through the eviction API (PDBs respected, blocked evictions retried
+    /// every 5 s), like `kubectl drain`.
+    Drain {
+        /// Which nodes.
+        target: NodeTarget,
+        /// Uncordon this long after the drain started (None: stays cordoned).
+        uncordon_after: Option<SimDuration>,
+    },
+    /// `partition: {<target>, duration}`: the nodes lose the control plane but
+    /// keep running their pods.
+    Partition {
+        /// Which nodes.
+        target: NodeTarget,
+        /// How long.
+        duration: Dist,
+    },
+    /// `control_plane_outage: {duration}`: no scheduling, no controller
+    /// actions; running pods keep serving.
+    ControlPlaneOutage {
+        /// How long.
+        duration: Dist,
     },
 }
 

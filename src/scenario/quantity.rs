@@ -290,6 +290,34 @@ pub fn parse_percent(text: &str) -> Result<u32, String> {
         .map_err(|_| format!("percentage {text:?} is too large"))
 }
 
+/// A percentage that may have decimals (`99.95%`), as a number of percent.
+pub fn parse_decimal_percent(text: &str) -> Result<f64, String> {
+    let s = text.trim();
+    let bad = || format!("expected a percentage like 99.9%, got {text:?}");
+    let num = s.strip_suffix('%').ok_or_else(bad)?.trim_end();
+    if num.starts_with('-') {
+        return Err(format!("percentages cannot be negative, got {text:?}"));
+    }
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(bad());
+    }
+    num.parse::<f64>().map_err(|_| bad())
+}
+
+/// A decimal percentage from a YAML node (`"99.9%"`).
+pub(crate) fn decimal_percent(n: &Node) -> Result<f64, Problem> {
+    match &n.value {
+        Value::Str(s) => parse_decimal_percent(s).map_err(Problem::new),
+        _ => {
+            let t = n.scalar_text().unwrap_or_default();
+            Err(
+                Problem::new(format!("expected a percentage like 99.9%, got {t}"))
+                    .hint(format!("write {t}%")),
+            )
+        }
+    }
+}
+
 /// A percentage from a YAML node (`"70%"`; a bare number gets a hint).
 pub(crate) fn percent(n: &Node) -> Result<u32, Problem> {
     match &n.value {

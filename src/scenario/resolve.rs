@@ -21,7 +21,7 @@ const TOP: &[&str] = &[
     "workloads",
     "events",
 ];
-const CLUSTER: &[&str] = &["zones", "node_pools", "control_plane"];
+const CLUSTER: &[&str] = &["zones", "node_pools", "control_plane", "zone_failure"];
 const POOL: &[&str] = &[
     "name",
     "count",
@@ -33,6 +33,9 @@ const POOL: &[&str] = &[
     "taints",
     "failure",
     "autoscaling",
+    "racks",
+    "correlated_failure",
+    "spot",
 ];
 const CONTROL_PLANE: &[&str] = &[
     "node_monitor_grace_period",
@@ -68,6 +71,9 @@ const EVENT_ACTIONS: &[&str] = &[
     "zone_outage",
     "node_failure",
     "node_pool_upgrade",
+    "drain",
+    "partition",
+    "control_plane_outage",
 ];
 const TAINT_EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
@@ -362,10 +368,12 @@ fn resolve_cluster(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<C
         Some(n) => resolve_control_plane(cx, n, &o.path("control_plane")),
         None => Some(ControlPlane::default()),
     };
+    let zone_failure = cx.opt(&o, "zone_failure", failure_process);
     Some(Cluster {
         zones: zones?,
         node_pools: pools?,
         control_plane: control_plane?,
+        zone_failure: zone_failure?,
     })
 }
 
@@ -426,13 +434,40 @@ fn resolve_pool(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<Node
     let taints = cx.or(&o, "taints", Vec::new(), |cx, n, p| {
         cx.list(n, p, resolve_taint)
     });
-    let failure = cx.opt(&o, "failure", |cx, n, p| {
-        let f = cx.obj(n, p, &["mttf", "mttr"])?;
+    let failure = cx.opt(&o, "failure", failure_process);
+    let racks = cx.or(&o, "racks", 1, Cx::positive_u32);
+    let correlated_failure = cx.opt(&o, "correlated_failure", |cx, n, p| {
+        let f = cx.obj(n, p, &["domain", "mttf", "mttr"])?;
+        let domain = cx.req(&f, "domain", |cx, n, p| {
+            Some(match cx.choice(n, p, &["rack", "pool"])? {
+                "rack" => FailureDomain::Rack,
+                _ => FailureDomain::Pool,
+            })
+        });
         let mttf = cx.req(&f, "mttf", |cx, n, p| cx.positive_dist(n, p, true));
         let mttr = cx.req(&f, "mttr", |cx, n, p| cx.positive_dist(n, p, true));
-        Some(FailureProcess {
+        Some(CorrelatedFailure {
+            domain: domain?,
+            process: FailureProcess {
+                mttf: mttf?,
+                mttr: mttr?,
+            },
+        })
+    });
+    let spot = cx.opt(&o, "spot", |cx, n, p| {
+        let f = cx.obj(n, p, &["mttf", "notice", "replace_after"])?;
+        let mttf = cx.req(&f, "mttf", |cx, n, p| cx.positive_dist(n, p, true));
+        let notice = cx.or(&f, "notice", SimDuration::from_secs(120), Cx::duration);
+        let replace_after = cx.or(
+            &f,
+            "replace_after",
+            Dist::Fixed(SimDuration::from_secs(300)),
+            |cx, n, p| cx.dist(n, p, false),
+        );
+        Some(Spot {
             mttf: mttf?,
-            mttr: mttr?,
+            notice: notice?,
+            replace_after: replace_after?,
         })
     });
     let autoscaling = cx.opt(&o, "autoscaling", |cx, n, p| {
@@ -495,6 +530,20 @@ fn resolve_pool(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<Node
         taints: taints?,
         failure: failure?,
         autoscaling: autoscaling?,
+        racks: racks?,
+        correlated_failure: correlated_failure?,
+        spot: spot?,
+    })
+}
+
+/// `{mttf, mttr}`: bare durations are exponential means.
+fn failure_process(cx: &mut Cx, n: &Node, p: &str) -> Option<FailureProcess> {
+    let f = cx.obj(n, p, &["mttf", "mttr"])?;
+    let mttf = cx.req(&f, "mttf", |cx, n, p| cx.positive_dist(n, p, true));
+    let mttr = cx.req(&f, "mttr", |cx, n, p| cx.positive_dist(n, p, true));
+    Some(FailureProcess {
+        mttf: mttf?,
+        mttr: mttr?,
     })
 }
 
@@ -687,8 +736,24 @@ fn resolve_workload(
         })
     });
     let pdb = cx.opt(&o, "pdb", resolve_pdb);
+    let mut slo_target = Some(None);
     let slo_min_ready = cx.opt(&o, "slo", |cx, n, p| {
-        let s = cx.obj(n, p, &["min_ready"])?;
+        let s = cx.obj(n, p, &["min_ready", "target"])?;
+        slo_target = cx.opt(&s, "target", |cx, n, p| {
+            let pct = cx.f64_percent(n, p)?;
+            if !(pct > 0.0 && pct < 100.0) {
+                cx.report(
+                    n.loc,
+                    p,
+                    Problem::new(format!(
+                        "an slo target must lie strictly between 0% and 100%, got {pct}%"
+                    ))
+                    .hint("e.g. target: 99.9%"),
+                );
+                return None;
+            }
+            Some(pct / 100.0)
+        });
         cx.opt(&s, "min_ready", Cx::u32)
             .map(|v| v.map(|v| (v, s.key_loc("min_ready"), s.path("min_ready"))))
     });
@@ -755,6 +820,7 @@ fn resolve_workload(
         anti_affinity: anti_affinity?,
         pdb: pdb?,
         slo_min_ready: slo_min_ready?,
+        slo_target: slo_target?,
         crash: crash?,
         traffic: traffic?,
         hpa: hpa?,
@@ -1173,15 +1239,66 @@ fn resolve_event(
                     })
                 }
                 "node_failure" => event_node_failure(cx, n, &p, names, cluster),
+                "drain" => {
+                    let f = cx.obj(
+                        n,
+                        &p,
+                        &["node", "pool", "count", "zone", "hosting", "uncordon_after"],
+                    )?;
+                    let uncordon_after = cx.opt(&f, "uncordon_after", Cx::positive_duration);
+                    let target = node_target(cx, &f, &p, "drain", names, cluster);
+                    Some(EventAction::Drain {
+                        target: target?,
+                        uncordon_after: uncordon_after?,
+                    })
+                }
+                "partition" => {
+                    let f = cx.obj(
+                        n,
+                        &p,
+                        &["node", "pool", "count", "zone", "hosting", "duration"],
+                    )?;
+                    let duration = cx.req(&f, "duration", |cx, n, p| cx.positive_dist(n, p, false));
+                    let target = node_target(cx, &f, &p, "partition", names, cluster);
+                    Some(EventAction::Partition {
+                        target: target?,
+                        duration: duration?,
+                    })
+                }
+                "control_plane_outage" => {
+                    let f = cx.obj(n, &p, &["duration"])?;
+                    let duration = cx.req(&f, "duration", |cx, n, p| cx.positive_dist(n, p, false));
+                    Some(EventAction::ControlPlaneOutage {
+                        duration: duration?,
+                    })
+                }
                 _ => {
-                    let u = cx.obj(n, &p, &["pool", "max_surge"])?;
+                    let u = cx.obj(
+                        n,
+                        &p,
+                        &["pool", "max_surge", "provision_time", "node_upgrade_time"],
+                    )?;
                     let pool = cx.req(&u, "pool", |cx, n, p| {
                         reference(cx, n, p, "node pool", &names.pools)
                     });
                     let max_surge = cx.or(&u, "max_surge", 1, Cx::u32);
+                    let provision_time = cx.or(
+                        &u,
+                        "provision_time",
+                        Dist::Fixed(SimDuration::from_secs(120)),
+                        |cx, n, p| cx.dist(n, p, false),
+                    );
+                    let node_upgrade_time = cx.or(
+                        &u,
+                        "node_upgrade_time",
+                        Dist::Fixed(SimDuration::from_secs(300)),
+                        |cx, n, p| cx.dist(n, p, false),
+                    );
                     Some(EventAction::NodePoolUpgrade {
                         pool: pool?,
                         max_surge: max_surge?,
+                        provision_time: provision_time?,
+                        node_upgrade_time: node_upgrade_time?,
                     })
                 }
             }
@@ -1278,6 +1395,23 @@ fn event_node_failure(
         &["node", "pool", "count", "zone", "hosting", "duration"],
     )?;
     let duration = cx.opt(&f, "duration", |cx, n, p| cx.positive_dist(n, p, false));
+    let target = node_target(cx, &f, p, "node_failure", names, cluster);
+    Some(EventAction::NodeFailure {
+        target: target?,
+        duration: duration?,
+    })
+}
+
+/// The target of a node event: exactly one of `node`, `pool` (+`count`),
+/// `zone` or `hosting`.
+fn node_target(
+    cx: &mut Cx,
+    f: &Obj,
+    p: &str,
+    what: &str,
+    names: &Names,
+    cluster: Option<&Cluster>,
+) -> Option<NodeTarget> {
     let targets: Vec<&str> = ["node", "pool", "zone", "hosting"]
         .into_iter()
         .filter(|t| f.has(t))
@@ -1290,13 +1424,13 @@ fn event_node_failure(
         );
         return None;
     }
-    let target = match targets.as_slice() {
-        ["node"] => cx.req(&f, "node", |cx, n, p| node_ref(cx, n, p, names, cluster)),
+    match targets.as_slice() {
+        ["node"] => cx.req(f, "node", |cx, n, p| node_ref(cx, n, p, names, cluster)),
         ["pool"] => {
-            let pool = cx.req(&f, "pool", |cx, n, p| {
+            let pool = cx.req(f, "pool", |cx, n, p| {
                 reference(cx, n, p, "node pool", &names.pools)
             });
-            let count = cx.or(&f, "count", 1, Cx::positive_u32);
+            let count = cx.or(f, "count", 1, Cx::positive_u32);
             let (pool, count) = (pool?, count?);
             if let Some(pl) = cluster.and_then(|c| c.node_pools.get(pool)) {
                 let most = pl
@@ -1318,10 +1452,10 @@ fn event_node_failure(
             Some(NodeTarget::Pool { pool, count })
         }
         ["zone"] => cx
-            .req(&f, "zone", |cx, n, p| zone_ref(cx, n, p, names))
+            .req(f, "zone", |cx, n, p| zone_ref(cx, n, p, names))
             .map(NodeTarget::Zone),
         ["hosting"] => cx
-            .req(&f, "hosting", |cx, n, p| {
+            .req(f, "hosting", |cx, n, p| {
                 reference(cx, n, p, "workload", &names.workloads)
             })
             .map(NodeTarget::Hosting),
@@ -1329,7 +1463,7 @@ fn event_node_failure(
             cx.report(
                 f.loc,
                 p,
-                Problem::new("node_failure needs a target").hint(
+                Problem::new(format!("{what} needs a target")).hint(
                     "one of node: general-3, pool: general (with count), zone: a, hosting: web",
                 ),
             );
@@ -1339,19 +1473,12 @@ fn event_node_failure(
             cx.report(
                 f.loc,
                 p,
-                Problem::new(format!(
-                    "node_failure takes one target, got {}",
-                    many.join(", ")
-                ))
-                .hint("use separate events"),
+                Problem::new(format!("{what} takes one target, got {}", many.join(", ")))
+                    .hint("use separate events"),
             );
             None
         }
-    };
-    Some(EventAction::NodeFailure {
-        target: target?,
-        duration: duration?,
-    })
+    }
 }
 
 /// `general-3`: node 3 of pool `general`; the index must be below the

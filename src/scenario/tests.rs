@@ -194,7 +194,8 @@ fn design_example_loads_with_resolved_values() {
         s.events[4].action,
         EventAction::NodePoolUpgrade {
             pool: 0,
-            max_surge: 1
+            max_surge: 1,
+            ..
         }
     ));
 }
@@ -847,7 +848,8 @@ fn events_resolve_and_sort_stably() {
         s.events[6].action,
         EventAction::NodePoolUpgrade {
             pool: 0,
-            max_surge: 0
+            max_surge: 0,
+            ..
         }
     ));
 }

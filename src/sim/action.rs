@@ -64,6 +64,8 @@ pub enum DeleteReason {
     ScaleDown,
     /// Taint-based eviction from a NotReady node.
     TaintEviction,
+    /// The eviction API (drains), after the PDB allowed it.
+    Eviction,
 }
 
 impl DeleteReason {
@@ -72,6 +74,7 @@ impl DeleteReason {
         match self {
             DeleteReason::ScaleDown => "scale_down",
             DeleteReason::TaintEviction => "taint_eviction",
+            DeleteReason::Eviction => "eviction",
         }
     }
 }

@@ -52,4 +52,48 @@ pub enum Event {
     PodTerminated(PodId),
     /// Periodic sample for timeseries.csv.
     Sample,
+    /// A failure domain (zone, rack, pool) fails as a whole -> every node in
+    /// it goes down until the domain is repaired.
+    DomainFails(u32),
+    /// A failure domain is repaired -> its next failure is scheduled.
+    DomainRepaired(u32),
+    /// A network partition of a node ends -> the kubelet reaches the
+    /// control plane again and finishes deletions it missed.
+    PartitionHealed(NodeId),
+    /// A control-plane outage ends -> deferred controller work runs and the
+    /// node lifecycle controller restarts its grace periods.
+    ControlPlaneRestored,
+    /// `kubectl drain` retries evictions refused by a PDB (every 5 s).
+    DrainRetry(u32),
+    /// A drained node becomes schedulable again.
+    Uncordon(NodeId),
+    /// A running container crashes -> the pod is not ready; the kubelet
+    /// restarts it after CrashLoopBackOff.
+    PodCrashed(PodId),
+    /// CrashLoopBackOff elapsed -> the container starts again.
+    ContainerRestart(PodId),
+    /// A spot node gets its reclamation notice -> cordon and drain.
+    SpotNotice(NodeId),
+    /// A spot node is taken by the provider -> its pods are gone; a
+    /// replacement is requested.
+    SpotReclaim(NodeId),
+    /// A new node of a pool joins the cluster (spot replacement, upgrade
+    /// surge).
+    NodeJoins {
+        /// Pool index.
+        pool: u32,
+        /// Zone index.
+        zone: u32,
+        /// Why it was created.
+        purpose: JoinPurpose,
+    },
+}
+
+/// Why a node joins mid-run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinPurpose {
+    /// Replaces a reclaimed spot node.
+    SpotReplacement,
+    /// A surge node of node pool upgrade `u`.
+    UpgradeSurge(u32),
 }

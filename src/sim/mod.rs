@@ -12,14 +12,17 @@
 //! 3. The run ends with a [`RunResult`]: summary, time series, event log.
 
 mod action;
+mod disruption;
 mod events;
+mod faults;
 mod result;
 mod support;
 mod timeline;
 mod world;
 
 pub use action::{Action, DeleteReason};
-pub use events::Event;
+pub use disruption::UpgradeSummary;
+pub use events::{Event, JoinPurpose};
 pub use result::{EventRecord, RolloutSummary, RunResult, Sample, Summary};
 pub use support::Unsupported;
 
@@ -27,7 +30,7 @@ use crate::controllers;
 use crate::engine::{Engine, RngStreams, SimDuration, SimRng, SimTime};
 use crate::metrics::{ClusterMetrics, WorkloadMetrics};
 use crate::model::*;
-use crate::scenario::Scenario;
+use crate::scenario::{EventAction, Scenario};
 use crate::scheduler::cycle::{self, Outcome};
 use crate::scheduler::queue::{self, SchedulingQueue};
 use rand::RngExt;
@@ -40,6 +43,22 @@ pub enum OutageCause {
     Process,
     /// A scheduled `node_failure` or `zone_outage` event.
     Chaos,
+    /// A correlated failure of its rack, pool or zone.
+    Domain,
+    /// An in-place node pool upgrade.
+    Upgrade,
+}
+
+impl OutageCause {
+    /// Name used in events.csv.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutageCause::Process => "failure process",
+            OutageCause::Chaos => "scenario event",
+            OutageCause::Domain => "failure domain",
+            OutageCause::Upgrade => "node upgrade",
+        }
+    }
 }
 
 /// One simulation run.
@@ -54,6 +73,13 @@ pub struct Simulation {
     rng_uid: SimRng,
     rng_startup: Vec<SimRng>,
     rng_node_failure: Vec<Option<SimRng>>,
+    rng_crash: Vec<SimRng>,
+    domains: Vec<faults::Domain>,
+    drains: Vec<disruption::DrainState>,
+    upgrades: Vec<disruption::UpgradeState>,
+    control_plane_outages: u32,
+    deferred: Vec<Event>,
+    next_node_index: Vec<u32>,
     queue: SchedulingQueue,
     scheduler_cycle_pending: Option<SimTime>,
     unschedulable_flush_pending: bool,
@@ -93,6 +119,22 @@ impl Simulation {
                 .map(|w| streams.stream(&format!("startup/{}", w.name)))
                 .collect(),
             rng_node_failure: Vec::new(),
+            rng_crash: scenario
+                .workloads
+                .iter()
+                .map(|w| streams.stream(&format!("crash/{}", w.name)))
+                .collect(),
+            domains: Vec::new(),
+            drains: Vec::new(),
+            upgrades: Vec::new(),
+            control_plane_outages: 0,
+            deferred: Vec::new(),
+            next_node_index: scenario
+                .cluster
+                .node_pools
+                .iter()
+                .map(|p| p.count)
+                .collect(),
             queue: SchedulingQueue::new(),
             scheduler_cycle_pending: None,
             unschedulable_flush_pending: false,
@@ -101,7 +143,11 @@ impl Simulation {
             workload_metrics: scenario
                 .workloads
                 .iter()
-                .map(|w| WorkloadMetrics::new(w.replicas, w.slo_min_ready))
+                .map(|w| {
+                    let mut m = WorkloadMetrics::new(w.replicas, w.slo_min_ready);
+                    m.slo_target = w.slo_target;
+                    m
+                })
                 .collect(),
             cluster_metrics: ClusterMetrics::default(),
             rollouts: Vec::new(),
@@ -210,7 +256,9 @@ impl Simulation {
         // Failure processes, timeline, samples.
         for n in 0..self.state.nodes.len() {
             self.schedule_next_process_failure(NodeId(n as u32));
+            self.arm_spot(NodeId(n as u32));
         }
+        self.build_domains();
         for (i, ev) in self.scenario.events.iter().enumerate() {
             self.engine
                 .schedule_at(SimTime::ZERO + ev.at, Event::Timeline(i));
@@ -227,6 +275,11 @@ impl Simulation {
     ) -> NodeId {
         let p = &self.scenario.cluster.node_pools[pool];
         let id = NodeId(self.state.nodes.len() as u32);
+        let rack = index % p.racks.max(1);
+        let mut labels = p.labels.clone();
+        if p.racks > 1 {
+            labels.insert("rack".into(), format!("{}-rack-{rack}", p.name));
+        }
         self.state.nodes.push(Node {
             name: format!("{}-{}", p.name, index),
             pool,
@@ -234,9 +287,12 @@ impl Simulation {
             cpu: p.cpu,
             memory: p.memory,
             max_pods: p.max_pods,
-            labels: p.labels.clone(),
+            labels,
             taints: p.taints.clone(),
+            rack,
             outages: 0,
+            partitioned: 0,
+            drain: None,
             ready: true,
             unschedulable: false,
             removed: false,
@@ -283,6 +339,15 @@ impl Simulation {
     }
 
     fn handle(&mut self, now: SimTime, ev: Event) {
+        if self.control_plane_down() && self.needs_control_plane(&ev) {
+            // The node lifecycle controller re-arms its timers when it comes
+            // back (on_control_plane_restored); everything else waits.
+            match ev {
+                Event::NodeNotReady(n) => self.state.nodes[n.idx()].lifecycle_timer = None,
+                _ => self.deferred.push(ev),
+            }
+            return;
+        }
         match ev {
             Event::Timeline(i) => self.on_timeline(i),
             Event::NodeFails { node, cause } => self.node_down(node, cause),
@@ -312,6 +377,46 @@ impl Simulation {
             Event::PodReady(pod) => self.on_pod_ready(pod),
             Event::PodTerminated(pod) => self.on_pod_terminated(pod),
             Event::Sample => self.on_sample(),
+            Event::DomainFails(d) => self.on_domain_fails(d),
+            Event::DomainRepaired(d) => self.on_domain_repaired(d),
+            Event::PartitionHealed(n) => self.on_partition_healed(n),
+            Event::ControlPlaneRestored => self.on_control_plane_restored(),
+            Event::DrainRetry(id) => self.try_drain(id),
+            Event::Uncordon(n) => self.on_uncordon(n),
+            Event::PodCrashed(pod) => self.on_pod_crashed(pod),
+            Event::ContainerRestart(pod) => self.on_container_restart(pod),
+            Event::SpotNotice(n) => self.on_spot_notice(n),
+            Event::SpotReclaim(n) => self.on_spot_reclaim(n),
+            Event::NodeJoins {
+                pool,
+                zone,
+                purpose,
+            } => self.on_node_joins(pool as usize, zone as usize, purpose),
+        }
+    }
+
+    /// Events that are control-plane work (controllers, scheduler, API
+    /// writes) and wait out a control-plane outage. Machines, kubelets and
+    /// the outside world go on.
+    fn needs_control_plane(&self, ev: &Event) -> bool {
+        match ev {
+            Event::DeploymentSync(_)
+            | Event::ReplicaSetSync(_)
+            | Event::SchedulerCycle
+            | Event::UnschedulableFlush
+            | Event::NodeNotReady(_)
+            | Event::NodeReadyAgain(_)
+            | Event::TaintEviction(_)
+            | Event::DrainRetry(_)
+            | Event::Uncordon(_) => true,
+            Event::Timeline(i) => matches!(
+                self.scenario.events[*i].action,
+                EventAction::Scale { .. }
+                    | EventAction::Rollout { .. }
+                    | EventAction::Drain { .. }
+                    | EventAction::NodePoolUpgrade { .. }
+            ),
+            _ => false,
         }
     }
 

@@ -62,6 +62,8 @@ pub struct Summary {
     pub workloads: BTreeMap<String, WorkloadSummary>,
     /// Rollouts in start order.
     pub rollouts: Vec<RolloutSummary>,
+    /// Node pool upgrades in start order.
+    pub upgrades: Vec<super::UpgradeSummary>,
     /// Model invariants broken during the run (empty unless kubesim has a bug).
     pub invariant_violations: Vec<String>,
 }
@@ -142,6 +144,7 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
         cluster: sim.cluster_metrics.summary(end),
         workloads,
         rollouts,
+        upgrades: sim.upgrade_summaries(end),
         invariant_violations: std::mem::take(&mut sim.invariant_violations),
     };
     RunResult {

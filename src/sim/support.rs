@@ -3,7 +3,7 @@
 //! result that leaves out an HPA or a traffic model would look right and be
 //! wrong.
 
-use crate::scenario::{EventAction, Scenario};
+use crate::scenario::Scenario;
 
 /// A scenario asks for something this version cannot simulate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,9 +40,6 @@ pub fn check(sc: &Scenario) -> Result<(), Unsupported> {
                 "the horizontal pod autoscaler",
             );
         }
-        if w.crash.is_some() {
-            refuse(format!("workloads[{i}].crash"), "container crashes");
-        }
         for (j, s) in w.spread.iter().enumerate() {
             if !s.do_not_schedule {
                 refuse(
@@ -55,14 +52,6 @@ pub fn check(sc: &Scenario) -> Result<(), Unsupported> {
             refuse(
                 format!("workloads[{i}].anti_affinity.required"),
                 "preferred anti-affinity (false)",
-            );
-        }
-    }
-    for (i, e) in sc.events.iter().enumerate() {
-        if let EventAction::NodePoolUpgrade { .. } = e.action {
-            refuse(
-                format!("events[{i}].node_pool_upgrade"),
-                "node_pool_upgrade",
             );
         }
     }

@@ -30,6 +30,9 @@ pub(crate) fn scenario(
                 taints: vec![],
                 failure: None,
                 autoscaling: None,
+                racks: 1,
+                correlated_failure: None,
+                spot: None,
             }],
             control_plane: ControlPlane {
                 node_monitor_grace_period: SimDuration::from_secs(50),
@@ -41,6 +44,7 @@ pub(crate) fn scenario(
                     score: ScoreStrategy::LeastAllocated,
                 },
             },
+            zone_failure: None,
         },
         workloads: vec![Workload {
             name: "web".into(),
@@ -58,6 +62,7 @@ pub(crate) fn scenario(
             anti_affinity: None,
             pdb: None,
             slo_min_ready: replicas,
+            slo_target: None,
             crash: None,
             traffic: None,
             hpa: None,

@@ -1,7 +1,8 @@
 //! Scenario timeline events, rollout tracking and periodic samples.
 
+use super::disruption::DrainPurpose;
 use super::result::RolloutTracker;
-use super::{Event, Sample, Simulation};
+use super::{Event, OutageCause, Sample, Simulation};
 use crate::controllers::deployment_algo;
 use crate::engine::SimDuration;
 use crate::model::{DeploymentId, PodTemplate};
@@ -79,7 +80,7 @@ impl Simulation {
                     format!("{} nodes for {d}", nodes.len()),
                 );
                 let durations = vec![d; nodes.len()];
-                self.chaos_down(nodes, durations);
+                self.chaos_down(nodes, durations, OutageCause::Chaos);
             }
             EventAction::NodeFailure { target, duration } => {
                 let nodes = self.resolve_target(&target);
@@ -100,11 +101,43 @@ impl Simulation {
                         "no live node matched".into(),
                     );
                 }
-                self.chaos_down(nodes, durations);
+                self.chaos_down(nodes, durations, OutageCause::Chaos);
             }
-            EventAction::NodePoolUpgrade { .. } => {
-                // Rejected by validation until node pool upgrades land.
-                unreachable!("node_pool_upgrade is refused by validation")
+            EventAction::NodePoolUpgrade {
+                pool,
+                max_surge,
+                provision_time,
+                node_upgrade_time,
+            } => self.start_upgrade(pool, max_surge, provision_time, node_upgrade_time),
+            EventAction::Drain {
+                target,
+                uncordon_after,
+            } => {
+                let nodes = self.resolve_target(&target);
+                if nodes.is_empty() {
+                    self.log(
+                        "drain_skipped",
+                        String::new(),
+                        "no live node matched".into(),
+                    );
+                }
+                for n in nodes {
+                    self.start_drain(n, DrainPurpose::Manual, uncordon_after);
+                }
+            }
+            EventAction::Partition { target, duration } => {
+                let nodes = self.resolve_target(&target);
+                let durations = nodes
+                    .iter()
+                    .map(|_| duration.sample(&mut self.rng_chaos))
+                    .collect();
+                self.partition(nodes, durations);
+            }
+            EventAction::ControlPlaneOutage { duration } => {
+                let d = duration.sample(&mut self.rng_chaos);
+                self.control_plane_outages += 1;
+                self.log("control_plane_outage", String::new(), format!("for {d}"));
+                self.engine.schedule_in(d, Event::ControlPlaneRestored);
             }
         }
     }

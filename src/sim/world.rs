@@ -7,6 +7,13 @@ use crate::model::*;
 use crate::scenario::NodeTarget;
 use rand::RngExt;
 
+/// CrashLoopBackOff: first restart delay (kubelet initial backoff).
+const CRASH_BACKOFF_INITIAL: SimDuration = SimDuration::from_secs(10);
+/// CrashLoopBackOff cap (MaxContainerBackOff).
+const CRASH_BACKOFF_MAX: SimDuration = SimDuration::from_secs(300);
+/// The backoff resets after this long without a crash (2 x the cap).
+const CRASH_BACKOFF_RESET: SimDuration = SimDuration::from_secs(600);
+
 /// What a pod contributes to the counters.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct PodFlags {
@@ -29,12 +36,17 @@ impl Simulation {
         if p.gone {
             return PodFlags::default();
         }
-        let node_up = p.node.is_some_and(|n| self.state.node(n).is_up());
+        let node = p.node.map(|n| self.state.node(n));
         let endpoint = p.is_api_ready();
+        // Serving: the container is ready on a running machine, and traffic
+        // reaches it: through the endpoints, or, behind a partition, from
+        // clients on its side (both copies serve until the partition heals).
+        let running_ready = p.phase == PodPhase::Ready && node.is_some_and(|n| n.is_up());
+        let partitioned = node.is_some_and(|n| n.partitioned > 0);
         PodFlags {
             active: p.is_active(),
             endpoint,
-            serving: endpoint && node_up,
+            serving: running_ready && (endpoint || partitioned),
             pending: p.node.is_none(),
             counted_on: p.node.filter(|n| self.node_counted(*n)),
         }
@@ -91,11 +103,10 @@ impl Simulation {
     }
 
     /// Mutates a node; recounts its capacity and every pod on it.
-    fn update_node(&mut self, n: NodeId, f: impl FnOnce(&mut Node)) {
+    pub(super) fn update_node(&mut self, n: NodeId, f: impl FnOnce(&mut Node)) {
         let pods = self.state.node(n).pods.clone();
         let before: Vec<PodFlags> = pods.iter().map(|p| self.pod_flags(*p)).collect();
         let counted_before = self.node_counted(n);
-        let was_up = self.state.node(n).is_up();
         let existed = !self.state.node(n).removed;
         f(&mut self.state.nodes[n.idx()]);
         let counted_after = self.node_counted(n);
@@ -115,11 +126,12 @@ impl Simulation {
         if existed && self.state.node(n).removed {
             cm.nodes -= 1;
         }
-        let _ = was_up;
         for (p, b) in pods.iter().zip(before) {
             let a = self.pod_flags(*p);
             self.account_pod(*p, b, a);
         }
+        let pool = self.state.node(n).pool;
+        self.track_upgrade_capacity(pool);
     }
 
     /// Applies one decision. The only place pods and replica sets change.
@@ -208,6 +220,10 @@ impl Simulation {
             marked_not_ready: false,
             gone: false,
             timer: None,
+            crash_timer: None,
+            restarts: 0,
+            last_crash: None,
+            crash_streak: 0,
             uid,
             failed_attempts: 0,
         });
@@ -252,7 +268,9 @@ impl Simulation {
         self.state.pods[pod.idx()].timer = None;
         let p = self.state.pod(pod);
         let Some(n) = p.node else { return };
-        if !p.is_active() || !self.state.node(n).is_up() {
+        // A kubelet that cannot reach the API does not see the binding; it
+        // starts the pod when it reconnects (heartbeats_resumed).
+        if !p.is_active() || !self.state.node(n).heartbeats() {
             return;
         }
         self.start_containers(pod);
@@ -287,6 +305,11 @@ impl Simulation {
         let (rs, d) = (p.rs, p.deployment);
         self.enqueue_replica_set(rs);
         self.enqueue_deployment(d);
+        if let Some(c) = self.scenario.workloads[d.idx()].crash.clone() {
+            let ttf = c.mtbf.sample(&mut self.rng_crash[d.idx()]);
+            let t = self.engine.schedule_in(ttf, Event::PodCrashed(pod));
+            self.state.pods[pod.idx()].crash_timer = Some(t);
+        }
         let min_ready = self.state.deployment(d).min_ready;
         if min_ready > SimDuration::ZERO {
             // Upstream requeues after minReadySeconds so that availability,
@@ -301,8 +324,13 @@ impl Simulation {
         if !self.state.pod(pod).is_active() {
             return;
         }
-        if let Some(t) = self.state.pods[pod.idx()].timer.take() {
-            self.engine.cancel(t);
+        let kubelet_sees_it = self
+            .state
+            .pod(pod)
+            .node
+            .is_none_or(|n| self.state.node(n).heartbeats());
+        if kubelet_sees_it {
+            self.cancel_pod_timers(pod);
         }
         self.update_pod(pod, |p| p.deleted_at = Some(now));
         if reason == DeleteReason::TaintEviction {
@@ -325,17 +353,67 @@ impl Simulation {
                 self.queue.remove(pod);
                 self.pod_gone(pod);
             }
-            Some(n) if self.state.node(n).is_up() => {
+            Some(n) if self.state.node(n).heartbeats() => {
                 let grace = self.state.deployment(d).termination_grace;
                 let t = self.engine.schedule_in(grace, Event::PodTerminated(pod));
                 self.state.pods[pod.idx()].timer = Some(t);
             }
-            // On a dead node the kubelet cannot finish the deletion: the pod
-            // stays Terminating until the node comes back.
+            // On a dead or unreachable node the kubelet cannot see the
+            // deletion: the pod stays Terminating (and, behind a partition,
+            // running) until the kubelet reaches the API again.
             Some(_) => {}
         }
         self.enqueue_replica_set(rs);
         self.enqueue_deployment(d);
+    }
+
+    /// A running container crashes: the pod leaves the endpoints and the
+    /// kubelet restarts it after CrashLoopBackOff: 10 s doubling to 300 s,
+    /// reset after 600 s (2 x max) without a crash (kubelet
+    /// `flowcontrol.Backoff`).
+    pub(super) fn on_pod_crashed(&mut self, pod: PodId) {
+        self.state.pods[pod.idx()].crash_timer = None;
+        let now = self.engine.now();
+        let p = self.state.pod(pod);
+        if !p.is_active() || p.phase != PodPhase::Ready {
+            return;
+        }
+        let streak_continues = p
+            .last_crash
+            .is_some_and(|t| now.since(t) <= CRASH_BACKOFF_RESET);
+        let streak = if streak_continues {
+            p.crash_streak + 1
+        } else {
+            1
+        };
+        let backoff = SimDuration(
+            (CRASH_BACKOFF_INITIAL.as_millis() << (streak - 1).min(16))
+                .min(CRASH_BACKOFF_MAX.as_millis()),
+        );
+        self.update_pod(pod, |p| {
+            p.phase = PodPhase::BackOff;
+            p.restarts += 1;
+            p.crash_streak = streak;
+            p.last_crash = Some(now);
+        });
+        let name = self.pod_name(pod);
+        self.log("container_crashed", name, format!("restart in {backoff}"));
+        let (rs, d) = (self.state.pod(pod).rs, self.state.pod(pod).deployment);
+        self.enqueue_replica_set(rs);
+        self.enqueue_deployment(d);
+        let t = self
+            .engine
+            .schedule_in(backoff, Event::ContainerRestart(pod));
+        self.state.pods[pod.idx()].timer = Some(t);
+    }
+
+    pub(super) fn on_container_restart(&mut self, pod: PodId) {
+        self.state.pods[pod.idx()].timer = None;
+        let p = self.state.pod(pod);
+        if !p.is_active() || p.phase != PodPhase::BackOff {
+            return;
+        }
+        self.start_containers(pod);
     }
 
     pub(super) fn on_pod_terminated(&mut self, pod: PodId) {
@@ -344,7 +422,7 @@ impl Simulation {
     }
 
     /// The pod object disappears; its node's resources are freed.
-    fn pod_gone(&mut self, pod: PodId) {
+    pub(super) fn pod_gone(&mut self, pod: PodId) {
         let (rs, d, node, cpu, mem) = {
             let p = self.state.pod(pod);
             (p.rs, p.deployment, p.node, p.cpu, p.memory)
@@ -358,8 +436,9 @@ impl Simulation {
         }
         self.state.replica_sets[rs.idx()].pods.retain(|p| *p != pod);
         self.enqueue_deployment(d);
-        if node.is_some() {
+        if let Some(n) = node {
             self.cluster_changed();
+            self.check_drain_complete(n);
         }
     }
 
@@ -388,7 +467,6 @@ impl Simulation {
         if self.state.node(n).removed {
             return;
         }
-        let was_up = self.state.node(n).is_up();
         if cause == OutageCause::Process {
             let pool = self.state.node(n).pool;
             if let Some(f) = self.scenario.cluster.node_pools[pool].failure.clone() {
@@ -400,39 +478,11 @@ impl Simulation {
                     .schedule_in(ttr, Event::NodeRepaired { node: n, cause });
             }
         }
-        self.update_node(n, |node| node.outages += 1);
-        if !was_up {
-            return;
+        if self.state.node(n).is_up() {
+            let name = self.state.node(n).name.clone();
+            self.log("node_failed", name, cause.as_str().to_string());
         }
-        let name = self.state.node(n).name.clone();
-        let why = match cause {
-            OutageCause::Process => "failure process",
-            OutageCause::Chaos => "scenario event",
-        };
-        self.log("node_failed", name, why.to_string());
-        // Containers die with the machine; kubelet timers die with it too.
-        for pod in self.state.node(n).pods.clone() {
-            if let Some(t) = self.state.pods[pod.idx()].timer.take() {
-                self.engine.cancel(t);
-            }
-        }
-        // The node lifecycle controller notices on the first monitor tick
-        // after grace has passed since the last lease renewal.
-        if self.state.node(n).ready {
-            let cp = &self.scenario.cluster.control_plane;
-            let now = self.engine.now();
-            let renew = cp.node_lease_renew_interval.as_millis().max(1);
-            let phase = self.state.node(n).lease_phase.as_millis() % renew;
-            let since_renewal = (now.as_millis() + renew - phase) % renew;
-            let last_renewal = SimTime(now.as_millis().saturating_sub(since_renewal));
-            // probeTimestamp + gracePeriod must be strictly before the tick.
-            let detect = (last_renewal + cp.node_monitor_grace_period)
-                .next_multiple_after(cp.node_monitor_period);
-            let t = self
-                .engine
-                .schedule_at(detect.max(now), Event::NodeNotReady(n));
-            self.state.nodes[n.idx()].lifecycle_timer = Some(t);
-        }
+        self.change_node_health(n, |node| node.outages += 1);
     }
 
     /// One outage cause ends; the machine runs again when none is left.
@@ -443,57 +493,162 @@ impl Simulation {
         if cause == OutageCause::Process {
             self.schedule_next_process_failure(n);
         }
+        self.change_node_health(n, |node| node.outages = node.outages.saturating_sub(1));
+        if self.state.node(n).is_up() {
+            let name = self.state.node(n).name.clone();
+            self.log("node_repaired", name, cause.as_str().to_string());
+            if cause == OutageCause::Upgrade {
+                self.on_in_place_upgrade_done(n);
+            }
+        }
+    }
+
+    /// Changes a node's outage or partition counters, then lets the kubelet
+    /// and the node lifecycle controller react to what changed.
+    pub(super) fn change_node_health(&mut self, n: NodeId, f: impl FnOnce(&mut Node)) {
+        let was_up = self.state.node(n).is_up();
+        let was_hb = self.state.node(n).heartbeats();
+        self.update_node(n, f);
+        let up = self.state.node(n).is_up();
+        let hb = self.state.node(n).heartbeats();
+        if was_up && !up {
+            // Containers die with the machine; kubelet timers die with it.
+            for pod in self.state.node(n).pods.clone() {
+                self.cancel_pod_timers(pod);
+            }
+        }
+        if was_hb && !hb {
+            self.heartbeats_stopped(n);
+        }
+        if !was_up && up {
+            self.machine_restarted(n);
+        }
+        if !was_hb && hb {
+            self.heartbeats_resumed(n, was_up);
+        }
+    }
+
+    pub(super) fn cancel_pod_timers(&mut self, pod: PodId) {
+        let p = &mut self.state.pods[pod.idx()];
+        let timers = [p.timer.take(), p.crash_timer.take()];
+        for t in timers.into_iter().flatten() {
+            self.engine.cancel(t);
+        }
+    }
+
+    /// Last renewal of a kubelet lease at or before now.
+    fn last_lease_renewal(&self, n: NodeId) -> SimTime {
         let now = self.engine.now();
-        self.update_node(n, |node| node.outages = node.outages.saturating_sub(1));
-        if !self.state.node(n).is_up() {
+        let renew = self
+            .scenario
+            .cluster
+            .control_plane
+            .node_lease_renew_interval
+            .as_millis()
+            .max(1);
+        let phase = self.state.node(n).lease_phase.as_millis() % renew;
+        let since_renewal = (now.as_millis() + renew - phase) % renew;
+        SimTime(now.as_millis().saturating_sub(since_renewal))
+    }
+
+    /// The lease stops being renewed: the node lifecycle controller marks
+    /// the node NotReady on the first monitor tick after the grace period.
+    fn heartbeats_stopped(&mut self, n: NodeId) {
+        if !self.state.node(n).ready {
             return;
         }
+        let last = self.last_lease_renewal(n);
+        self.schedule_not_ready_detection(n, last);
+    }
+
+    /// Schedules NotReady for a node whose lease was last seen at `seen`:
+    /// probeTimestamp + gracePeriod must be strictly before the tick.
+    pub(super) fn schedule_not_ready_detection(&mut self, n: NodeId, seen: SimTime) {
+        let cp = &self.scenario.cluster.control_plane;
+        let detect =
+            (seen + cp.node_monitor_grace_period).next_multiple_after(cp.node_monitor_period);
+        let now = self.engine.now();
+        if let Some(t) = self.state.nodes[n.idx()].lifecycle_timer.take() {
+            self.engine.cancel(t);
+        }
+        let t = self
+            .engine
+            .schedule_at(detect.max(now), Event::NodeNotReady(n));
+        self.state.nodes[n.idx()].lifecycle_timer = Some(t);
+    }
+
+    /// The machine runs again: its kubelet restarts the node's pods.
+    fn machine_restarted(&mut self, n: NodeId) {
+        let now = self.engine.now();
+        self.state.nodes[n.idx()].up_since = now;
         let renew = self
             .scenario
             .cluster
             .control_plane
             .node_lease_renew_interval;
-        let name = self.state.node(n).name.clone();
-        self.log("node_repaired", name, String::new());
-        self.state.nodes[n.idx()].up_since = now;
         // The kubelet renews its lease as it starts; renewals continue from here.
         self.state.nodes[n.idx()].lease_phase =
             SimDuration(now.as_millis() % renew.as_millis().max(1));
+        for pod in self.state.node(n).pods.clone() {
+            let p = self.state.pod(pod);
+            if p.gone || !p.is_active() {
+                // Deleted pods are finished by heartbeats_resumed once the
+                // kubelet reaches the API.
+                continue;
+            }
+            self.update_pod(pod, |p| p.phase = PodPhase::Bound);
+            self.start_containers(pod);
+        }
+    }
+
+    /// The kubelet reaches the control plane again (machine back, or a
+    /// partition healed). `containers_survived`: the pods kept running.
+    fn heartbeats_resumed(&mut self, n: NodeId, containers_survived: bool) {
         if self.state.node(n).ready {
             // Back before the control plane noticed: nothing to undo.
             if let Some(t) = self.state.nodes[n.idx()].lifecycle_timer.take() {
                 self.engine.cancel(t);
             }
         } else {
-            let period = self.scenario.cluster.control_plane.node_monitor_period;
-            let at = SimTime(
-                now.as_millis().div_ceil(period.as_millis().max(1)) * period.as_millis().max(1),
-            );
+            let now = self.engine.now();
+            let period = self
+                .scenario
+                .cluster
+                .control_plane
+                .node_monitor_period
+                .as_millis()
+                .max(1);
+            let at = SimTime(now.as_millis().div_ceil(period) * period);
             self.engine.schedule_at(at, Event::NodeReadyAgain(n));
         }
-        // The kubelet restarts the node's pods: deleted ones finish
-        // terminating, the others start again.
+        // The kubelet now sees what it missed: bindings start, deletions
+        // finish (dead containers at once, running ones after their grace).
         for pod in self.state.node(n).pods.clone() {
             let p = self.state.pod(pod);
-            if p.gone {
+            if p.gone || p.timer.is_some() {
                 continue;
             }
-            if !p.is_active() {
-                let lat = self.watch_latency();
-                let t = self.engine.schedule_in(lat, Event::PodTerminated(pod));
-                self.state.pods[pod.idx()].timer = Some(t);
-            } else {
-                self.update_pod(pod, |p| {
-                    if p.phase != PodPhase::Pending {
-                        p.phase = PodPhase::Bound;
-                    }
-                });
-                self.start_containers(pod);
+            if p.is_active() {
+                if p.phase == PodPhase::Bound {
+                    self.start_containers(pod);
+                }
+                continue;
             }
+            let delay = if containers_survived {
+                self.state.deployment(p.deployment).termination_grace
+            } else {
+                self.watch_latency()
+            };
+            let t = self.engine.schedule_in(delay, Event::PodTerminated(pod));
+            self.state.pods[pod.idx()].timer = Some(t);
         }
     }
 
     pub(super) fn on_node_not_ready(&mut self, n: NodeId) {
+        self.state.nodes[n.idx()].lifecycle_timer = None;
+        if self.state.node(n).heartbeats() || !self.state.node(n).ready {
+            return;
+        }
         let now = self.engine.now();
         let tol = self
             .scenario
@@ -522,7 +677,7 @@ impl Simulation {
     }
 
     pub(super) fn on_node_ready_again(&mut self, n: NodeId) {
-        if !self.state.node(n).is_up() || self.state.node(n).ready {
+        if !self.state.node(n).heartbeats() || self.state.node(n).ready {
             return;
         }
         if let Some(t) = self.state.nodes[n.idx()].lifecycle_timer.take() {
@@ -532,6 +687,16 @@ impl Simulation {
             node.ready = true;
             node.not_ready_since = None;
         });
+        // The kubelet reports the pods that kept running as Ready again.
+        for pod in self.state.node(n).pods.clone() {
+            if self.state.pod(pod).phase == PodPhase::Ready && self.state.pod(pod).marked_not_ready
+            {
+                self.update_pod(pod, |p| p.marked_not_ready = false);
+                let (rs, d) = (self.state.pod(pod).rs, self.state.pod(pod).deployment);
+                self.enqueue_replica_set(rs);
+                self.enqueue_deployment(d);
+            }
+        }
         let name = self.state.node(n).name.clone();
         self.log("node_ready", name, "lease renewed; taints removed".into());
         self.cluster_changed();
@@ -539,6 +704,9 @@ impl Simulation {
 
     pub(super) fn on_taint_eviction(&mut self, n: NodeId) {
         self.state.nodes[n.idx()].lifecycle_timer = None;
+        if self.state.node(n).ready {
+            return;
+        }
         for pod in self.state.node(n).pods.clone() {
             self.apply(Action::DeletePod {
                 pod,
@@ -548,20 +716,20 @@ impl Simulation {
     }
 
     /// Takes a set of nodes down by a scenario event for `duration`.
-    pub(super) fn chaos_down(&mut self, nodes: Vec<NodeId>, durations: Vec<SimDuration>) {
+    pub(super) fn chaos_down(
+        &mut self,
+        nodes: Vec<NodeId>,
+        durations: Vec<SimDuration>,
+        cause: OutageCause,
+    ) {
         for (n, d) in nodes.into_iter().zip(durations) {
-            self.node_down(n, OutageCause::Chaos);
-            self.engine.schedule_in(
-                d,
-                Event::NodeRepaired {
-                    node: n,
-                    cause: OutageCause::Chaos,
-                },
-            );
+            self.node_down(n, cause);
+            self.engine
+                .schedule_in(d, Event::NodeRepaired { node: n, cause });
         }
     }
 
-    /// Resolves a `node_failure` target to concrete nodes.
+    /// Resolves a node target to concrete live nodes.
     pub(super) fn resolve_target(&mut self, target: &NodeTarget) -> Vec<NodeId> {
         let live = |s: &Self, n: usize| !s.state.nodes[n].removed && s.state.nodes[n].is_up();
         match *target {
