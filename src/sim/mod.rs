@@ -253,6 +253,18 @@ impl Simulation {
             self.ensure_scheduler_cycle(SimTime::ZERO);
         }
 
+        // Warm pods have been Ready since time zero: their crash clocks run.
+        for pid in 0..self.state.pods.len() {
+            let pod = PodId(pid as u32);
+            let d = self.state.pod(pod).deployment.idx();
+            if self.state.pod(pod).phase == PodPhase::Ready
+                && let Some(c) = self.scenario.workloads[d].crash.clone()
+            {
+                let ttf = c.mtbf.sample(&mut self.rng_crash[d]);
+                let t = self.engine.schedule_in(ttf, Event::PodCrashed(pod));
+                self.state.pods[pod.idx()].crash_timer = Some(t);
+            }
+        }
         // Failure processes, timeline, samples.
         for n in 0..self.state.nodes.len() {
             self.schedule_next_process_failure(NodeId(n as u32));
