@@ -661,9 +661,12 @@ fn usage_ratio_replica_count(
 }
 
 /// Upstream `GetObjectMetricReplicas`: an `Object` metric with a `value`
-/// target. `ratio = value / target`; see [`usage_ratio_replica_count`] for
-/// the count. `pods` are those the HPA's selector matches (read only for
-/// their readiness). [`MetricReplicas::usage_milli`] is the object's value.
+/// target (upstream `getUsageRatioReplicaCount` for the count). With
+/// `ratio = value / target`: if `current == 0`, `ceil(ratio)` (scale from
+/// zero, no tolerance); else `current` within tolerance, otherwise
+/// `ceil(ratio × pods Running and Ready)`. `pods` are those the HPA's
+/// selector matches, read only for their readiness.
+/// [`MetricReplicas::usage_milli`] is the object's value.
 ///
 /// # Errors
 /// [`MetricError::NoPods`] when the count is needed and `pods` is empty.
@@ -1534,5 +1537,692 @@ pub fn reconcile(
         desired_replicas: desired,
         rescale: true,
         reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR_MS: u64 = 3_600_000;
+    /// A simulated "now" late enough for hour-old pods.
+    const T0: u64 = 10 * HOUR_MS;
+
+    /// The timings upstream's unit tests use (2 min, 10 s).
+    const TEST_CALC: ReplicaCalculator = ReplicaCalculator {
+        cpu_initialization_period_ms: 120_000,
+        initial_readiness_delay_ms: 10_000,
+    };
+
+    fn pod(
+        phase: PodPhase,
+        start_ago_ms: Option<u64>,
+        ready: Option<(ConditionStatus, u64)>,
+        sample: Option<(u64, u64)>,
+    ) -> HpaPodView {
+        HpaPodView {
+            phase,
+            deleting: false,
+            ready: ready.map(|(status, ago)| ReadyCondition {
+                status,
+                last_transition_ms: T0 - ago,
+            }),
+            start_time_ms: start_ago_ms.map(|ago| T0 - ago),
+            request_milli: 1000,
+            sample: sample.map(|(ago, window_ms)| MetricSample {
+                value_milli: 1,
+                timestamp_ms: T0 - ago,
+                window_ms,
+            }),
+        }
+    }
+
+    fn class(p: &HpaPodView, resource: Option<ResourceName>) -> PodClass {
+        classify_pod(p, resource, T0, &TEST_CALC)
+    }
+
+    use ConditionStatus::{False, True, Unknown};
+    const CPU: Option<ResourceName> = Some(ResourceName::Cpu);
+    const MIN: u64 = 60_000;
+    const SEC: u64 = 1_000;
+
+    // Cases restated from upstream's TestGroupPods (2 min init period, 10 s delay).
+    #[test]
+    fn group_pods_readiness_rules() {
+        // Non-cpu resources skip the readiness rules entirely.
+        let no_condition = pod(PodPhase::Succeeded, None, None, Some((0, MIN)));
+        assert_eq!(
+            class(&no_condition, Some(ResourceName::Memory)),
+            PodClass::Ready
+        );
+        assert_eq!(class(&no_condition, None), PodClass::Ready);
+        // cpu: no Ready condition (or no start time) is unready.
+        let started_now = pod(PodPhase::Succeeded, Some(0), None, Some((0, 0)));
+        assert_eq!(class(&started_now, CPU), PodClass::Unready);
+        // In the init period, Ready 30 s ago: a 30 s sample ending now is a full
+        // window after the transition (ready), a 60 s one is not (unready).
+        let fresh = pod(
+            PodPhase::Running,
+            Some(MIN),
+            Some((True, 30 * SEC)),
+            Some((0, 30 * SEC)),
+        );
+        assert_eq!(class(&fresh, CPU), PodClass::Ready);
+        let stale = pod(
+            PodPhase::Running,
+            Some(MIN),
+            Some((True, 30 * SEC)),
+            Some((0, MIN)),
+        );
+        assert_eq!(class(&stale, CPU), PodClass::Unready);
+        // After the init period a stale sample no longer matters.
+        let old_ready = pod(
+            PodPhase::Running,
+            Some(3 * MIN),
+            Some((True, 3 * MIN)),
+            Some((2 * MIN, MIN)),
+        );
+        assert_eq!(class(&old_ready, CPU), PodClass::Ready);
+        // After the init period, not Ready: unready only if it never became
+        // ready within the delay of its start (transition before start + 10 s).
+        let never_ready = pod(
+            PodPhase::Running,
+            Some(10 * MIN),
+            Some((False, 9 * MIN + 54 * SEC)),
+            Some((0, 0)),
+        );
+        assert_eq!(class(&never_ready, CPU), PodClass::Unready);
+        let was_ready = pod(
+            PodPhase::Running,
+            Some(10 * MIN),
+            Some((False, 9 * MIN)),
+            Some((0, 0)),
+        );
+        assert_eq!(class(&was_ready, CPU), PodClass::Ready);
+        // Transition exactly at start + delay: not before it, so counted (upstream's
+        // "unready pod that has never been ready after initialization period" expects 1 ready).
+        let boundary = pod(
+            PodPhase::Running,
+            Some(10 * MIN),
+            Some((False, 9 * MIN + 50 * SEC)),
+            Some((0, 0)),
+        );
+        assert_eq!(class(&boundary, CPU), PodClass::Ready);
+        // Unknown is not False: neither rule fires on it.
+        let unknown = pod(
+            PodPhase::Running,
+            Some(MIN),
+            Some((Unknown, 2 * MIN)),
+            Some((0, 0)),
+        );
+        assert_eq!(class(&unknown, CPU), PodClass::Ready);
+        // Missing, pending, deleting, failed; deleting and failed win over a sample.
+        let missing = pod(PodPhase::Succeeded, Some(3 * MIN), None, None);
+        assert_eq!(class(&missing, CPU), PodClass::Missing);
+        let pending = pod(PodPhase::Pending, None, None, None);
+        assert_eq!(class(&pending, CPU), PodClass::Unready);
+        let mut deleting = pod(PodPhase::Pending, None, None, Some((0, 0)));
+        deleting.deleting = true;
+        assert_eq!(class(&deleting, CPU), PodClass::Ignored);
+        let failed = pod(PodPhase::Failed, None, None, Some((0, 0)));
+        assert_eq!(class(&failed, CPU), PodClass::Ignored);
+
+        // "several pods": one each of unready, ready and missing, indices kept.
+        let groups = TEST_CALC.group_pods(&[started_now, old_ready, missing], CPU, T0);
+        assert_eq!(
+            groups,
+            PodGroups {
+                ready: vec![1],
+                unready: vec![0],
+                missing: vec![2],
+                ignored: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn api_times_are_whole_seconds() {
+        // Ready at T0 - 29.5 s, which the API serves as T0 - 30 s: a 30 s sample
+        // ending now then covers a full window after the transition.
+        let p = HpaPodView {
+            ready: Some(ReadyCondition {
+                status: True,
+                last_transition_ms: T0 - 29_500,
+            }),
+            ..pod(
+                PodPhase::Running,
+                Some(MIN),
+                Some((True, 0)),
+                Some((0, 30 * SEC)),
+            )
+        };
+        assert_eq!(class(&p, CPU), PodClass::Ready);
+    }
+
+    #[test]
+    fn tolerance_band_is_inclusive_and_may_be_asymmetric() {
+        let t = Tolerances::default();
+        assert!(t.is_within(0.9) && t.is_within(1.1) && t.is_within(1.0));
+        assert!(!t.is_within(0.89) && !t.is_within(1.11));
+        // Newer upstream compares 1.1 <= 1 + 0.1 (true); the older |1 - r| <= 0.1
+        // form rejected 1.1 because 1.1 - 1 rounds above 0.1 in floating point.
+        assert!((1.1f64 - 1.0).abs() > 0.1);
+        let t = Tolerances {
+            scale_down: 0.05,
+            scale_up: 0.0,
+        };
+        assert!(t.is_within(1.0) && t.is_within(0.95));
+        assert!(!t.is_within(1.0001) && !t.is_within(0.94));
+        let spec = HpaSpecView {
+            min_replicas: 1,
+            max_replicas: 10,
+            behavior: Some(Behavior {
+                scale_up: ScalingRules {
+                    tolerance: Some(0.0),
+                    ..ScalingRules::default_scale_up()
+                },
+                ..Behavior::default()
+            }),
+        };
+        assert_eq!(
+            spec.tolerances(&HpaControllerConfig::default()),
+            t_pair(0.1, 0.0)
+        );
+    }
+
+    fn t_pair(scale_down: f64, scale_up: f64) -> Tolerances {
+        Tolerances {
+            scale_down,
+            scale_up,
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Steady states for the scaling issue: pods request 1 CPU, each request/s
+    // costs 1m CPU, spread evenly over the Ready pods; target 50 %; legacy
+    // path (no behavior), min 1, max 10, default flags, one sync per 15 s.
+    // -----------------------------------------------------------------------
+
+    /// `n` pods Ready for an hour, sharing `total_milli` CPU as evenly as integers allow.
+    fn loaded_pods(n: u32, total_milli: i64, now_ms: u64) -> Vec<HpaPodView> {
+        let n64 = i64::from(n);
+        (0..n64)
+            .map(|i| HpaPodView {
+                phase: PodPhase::Running,
+                deleting: false,
+                ready: Some(ReadyCondition {
+                    status: True,
+                    last_transition_ms: now_ms - HOUR_MS,
+                }),
+                start_time_ms: Some(now_ms - HOUR_MS),
+                request_milli: 1000,
+                sample: Some(MetricSample {
+                    value_milli: total_milli / n64 + i64::from(i < total_milli % n64),
+                    timestamp_ms: now_ms,
+                    window_ms: 30_000,
+                }),
+            })
+            .collect()
+    }
+
+    /// Replica counts after each of `syncs` syncs, starting from 2 pods.
+    fn legacy_run(requests_per_s: i64, syncs: usize) -> Vec<u32> {
+        let config = HpaControllerConfig::default();
+        let calc = config.replica_calculator();
+        let spec = HpaSpecView {
+            min_replicas: 1,
+            max_replicas: 10,
+            behavior: None,
+        };
+        let mut state = HpaState::new();
+        let mut current = 2;
+        let mut out = Vec::new();
+        for k in 0..syncs {
+            let now = T0 + k as u64 * config.sync_period_ms;
+            let pods = loaded_pods(current, requests_per_s, now);
+            let proposal = calc
+                .resource_replicas(
+                    &pods,
+                    current,
+                    50,
+                    ResourceName::Cpu,
+                    spec.tolerances(&config),
+                    now,
+                )
+                .ok()
+                .map(|r| r.replicas);
+            let d = reconcile(&mut state, &spec, current, &[proposal], now, &config);
+            current = d.desired_replicas;
+            out.push(current);
+        }
+        out
+    }
+
+    #[test]
+    fn steady_state_3000_rps_goes_2_4_6() {
+        // 2 pods: 3000m over 2000m requested = 150 %; ratio 150/50 = 3.0;
+        //   ceil(3.0 * 2) = 6, capped by max(2*2, 4) = 4          -> 4
+        // 4 pods: 3000*100/4000 = 75 %; ratio 1.5; ceil(1.5 * 4) = 6,
+        //   cap max(2*4, 4) = 8 does not bind                       -> 6
+        // 6 pods: 3000*100/6000 = 50 %; ratio 1.0, within tolerance -> 6
+        assert_eq!(legacy_run(3000, 5), vec![4, 6, 6, 6, 6]);
+    }
+
+    #[test]
+    fn steady_state_2000_rps_goes_to_4() {
+        // 2 pods: 100 %; ratio 2.0; ceil(2.0 * 2) = 4 = the cap     -> 4
+        // 4 pods: 50 %; ratio 1.0                                   -> 4
+        assert_eq!(legacy_run(2000, 3), vec![4, 4, 4]);
+    }
+
+    #[test]
+    fn steady_state_1300_rps_goes_to_3() {
+        // 2 pods: 1300*100/2000 = 65 %; ratio 1.3; ceil(1.3 * 2) = ceil(2.6) = 3 -> 3
+        // 3 pods: 1300*100/3000 = 43 % (truncated); ratio 0.86 is outside the
+        //   tolerance, but ceil(0.86 * 3) = ceil(2.58) = 3 = current  -> 3
+        assert_eq!(legacy_run(1300, 4), vec![3, 3, 3, 3]);
+    }
+
+    #[test]
+    fn steady_state_1080_rps_stays_at_2() {
+        // 2 pods: 1080*100/2000 = 54 %; ratio 1.08 <= 1.1, within tolerance -> 2
+        assert_eq!(legacy_run(1080, 3), vec![2, 2, 2]);
+    }
+
+    #[test]
+    fn new_pods_without_samples_do_not_change_the_second_step() {
+        // 15 s after 2 -> 4, the new pods are Running but not Ready and have no
+        // sample yet; the load still goes to the 2 old pods (1500m each).
+        let config = HpaControllerConfig::default();
+        let now = T0 + 15_000;
+        let mut pods = loaded_pods(2, 3000, now);
+        for _ in 0..2 {
+            pods.push(HpaPodView {
+                phase: PodPhase::Running,
+                deleting: false,
+                ready: Some(ReadyCondition {
+                    status: False,
+                    last_transition_ms: now - 14_000,
+                }),
+                start_time_ms: Some(now - 14_000),
+                request_milli: 1000,
+                sample: None,
+            });
+        }
+        // Ready pods: 150 %, ratio 3.0; the 2 missing pods count 0 on a scale-up:
+        // 3000*100/4000 = 75 %, ratio 1.5, ceil(1.5 * 4) = 6.
+        let got = config
+            .replica_calculator()
+            .resource_replicas(&pods, 4, 50, ResourceName::Cpu, Tolerances::default(), now)
+            .unwrap();
+        assert_eq!(
+            got,
+            ResourceReplicas {
+                replicas: 6,
+                utilization_percent: 150,
+                raw_average_milli: 1500,
+            }
+        );
+    }
+
+    // -----------------------------------------------------------------------
+    // Reconcile-level rules
+    // -----------------------------------------------------------------------
+
+    fn spec(min: u32, max: u32, behavior: Option<Behavior>) -> HpaSpecView {
+        HpaSpecView {
+            min_replicas: min,
+            max_replicas: max,
+            behavior,
+        }
+    }
+
+    #[test]
+    fn zero_replicas_with_nonzero_min_disables_scaling() {
+        let mut state = HpaState::new();
+        let config = HpaControllerConfig::default();
+        let d = reconcile(&mut state, &spec(1, 10, None), 0, &[Some(5)], T0, &config);
+        assert_eq!(d.reason, DecisionReason::ScalingDisabled);
+        assert_eq!((d.desired_replicas, d.rescale), (0, false));
+        // With min 0 (HPAScaleToZero) the metrics are read: an object metric
+        // scales from zero to ceil(ratio), and the legacy cap max(0, 4) allows it.
+        let from_zero = object_value_replicas(&[], 0, 2500, 1000, Tolerances::default()).unwrap();
+        assert_eq!(from_zero.replicas, 3);
+        let d = reconcile(
+            &mut HpaState::new(),
+            &spec(0, 10, None),
+            0,
+            &[Some(from_zero.replicas)],
+            T0,
+            &config,
+        );
+        assert_eq!((d.desired_replicas, d.rescale), (3, true));
+    }
+
+    #[test]
+    fn current_outside_bounds_is_clamped_without_metrics() {
+        let config = HpaControllerConfig::default();
+        let d = reconcile(
+            &mut HpaState::new(),
+            &spec(2, 5, None),
+            8,
+            &[None],
+            T0,
+            &config,
+        );
+        assert_eq!(
+            (d.desired_replicas, d.rescale, d.reason),
+            (5, true, DecisionReason::AboveMax)
+        );
+        let d = reconcile(
+            &mut HpaState::new(),
+            &spec(2, 5, None),
+            1,
+            &[None],
+            T0,
+            &config,
+        );
+        assert_eq!(
+            (d.desired_replicas, d.rescale, d.reason),
+            (2, true, DecisionReason::BelowMin)
+        );
+    }
+
+    #[test]
+    fn proposals_combine_by_max_and_invalid_metrics_block_scale_down_only() {
+        assert_eq!(
+            replicas_for_metrics(4, &[Some(3), Some(7), Some(5)]),
+            Some(7)
+        );
+        // One invalid metric: scale-up (or staying) still proceeds ...
+        assert_eq!(replicas_for_metrics(4, &[None, Some(7)]), Some(7));
+        assert_eq!(replicas_for_metrics(4, &[Some(4), None]), Some(4));
+        // ... a scale-down does not, and all-invalid never does.
+        assert_eq!(replicas_for_metrics(4, &[Some(2), None]), None);
+        assert_eq!(replicas_for_metrics(4, &[None, None]), None);
+        assert_eq!(replicas_for_metrics(4, &[]), None);
+        let mut state = HpaState::new();
+        let d = reconcile(
+            &mut state,
+            &spec(1, 10, None),
+            4,
+            &[Some(2), None],
+            T0,
+            &HpaControllerConfig::default(),
+        );
+        assert_eq!(d.reason, DecisionReason::MetricsUnavailable);
+        assert!(!d.rescale);
+        // Only the initial recommendation was stored.
+        assert_eq!(state.recommendations.len(), 1);
+    }
+
+    #[test]
+    fn legacy_first_downscale_waits_out_the_window_from_the_first_sync() {
+        // The first sync records current (5) as a recommendation; proposals of 2
+        // are then held up to 5 until that record is older than 300 s. A record
+        // exactly at the cutoff still counts.
+        let config = HpaControllerConfig::default();
+        let s = spec(1, 10, None);
+        let mut state = HpaState::new();
+        let mut current = 5;
+        let mut first_change = None;
+        for k in 0..30u64 {
+            let now = T0 + k * 15_000;
+            let d = reconcile(&mut state, &s, current, &[Some(2)], now, &config);
+            if d.rescale && first_change.is_none() {
+                first_change = Some(now - T0);
+                if let DecisionReason::Normalized { normalized, .. } = d.reason {
+                    assert_eq!(
+                        normalized.stabilization,
+                        StabilizationReason::ReadyForNewScale
+                    );
+                }
+            }
+            current = d.desired_replicas;
+        }
+        assert_eq!(first_change, Some(315_000));
+        assert_eq!(current, 2);
+        // Without a behavior no scale events are kept.
+        assert!(state.scale_up_events.is_empty() && state.scale_down_events.is_empty());
+    }
+
+    #[test]
+    fn default_behavior_scale_up_doubles_or_adds_4_per_period() {
+        // From 1 toward 40 at one sync per 15 s: the previous event is exactly
+        // 15 s old, so not inside the period: max(1+4, ceil(1*2)) = 5, then
+        // max(9, 10) = 10, 20, 40.
+        let config = HpaControllerConfig::default();
+        let s = spec(1, 100, Some(Behavior::default()));
+        let mut state = HpaState::new();
+        let mut current = 1;
+        let mut path = Vec::new();
+        for k in 0..5u64 {
+            let d = reconcile(
+                &mut state,
+                &s,
+                current,
+                &[Some(40)],
+                T0 + k * 15_000,
+                &config,
+            );
+            current = d.desired_replicas;
+            path.push(current);
+        }
+        assert_eq!(path, vec![5, 10, 20, 40, 40]);
+        // Two syncs 5 s apart: the second sees the first event (age 5 s < 15 s):
+        // period start 5 - 4 = 1, so the limit is max(1+4, 2) = 5 = current.
+        let mut state = HpaState::new();
+        let d = reconcile(&mut state, &s, 1, &[Some(40)], T0, &config);
+        assert_eq!(d.desired_replicas, 5);
+        let d = reconcile(&mut state, &s, 5, &[Some(40)], T0 + 5_000, &config);
+        assert_eq!((d.desired_replicas, d.rescale), (5, false));
+        if let DecisionReason::Normalized { normalized, .. } = d.reason {
+            assert_eq!(normalized.limit, LimitReason::ScaleUpLimit);
+        }
+    }
+
+    #[test]
+    fn default_behavior_scale_down_waits_300_s_then_drops() {
+        // At 10 replicas, load gone (proposal 1). Recommendations of 10 made in
+        // the last 300 s hold it; the default 100 %/15 s policy then allows all.
+        let config = HpaControllerConfig::default();
+        let s = spec(1, 100, Some(Behavior::default()));
+        let mut state = HpaState::new();
+        // 300 s of recommendations of 10 (including the initial record at T0).
+        for k in 0..=20u64 {
+            let d = reconcile(&mut state, &s, 10, &[Some(10)], T0 + k * 15_000, &config);
+            assert!(!d.rescale);
+        }
+        // Load drops at T0 + 315 s; the 10s made at T0 + 15..300 s still count.
+        let mut current = 10;
+        let mut when = None;
+        for k in 21..60u64 {
+            let now = T0 + k * 15_000;
+            let d = reconcile(&mut state, &s, current, &[Some(1)], now, &config);
+            if d.rescale {
+                when = Some(now - T0);
+                current = d.desired_replicas;
+                break;
+            }
+        }
+        // The last 10 was recorded at T0 + 300 s. The behavior path counts
+        // only records made strictly after now - 300 s, so at T0 + 600 s it is
+        // already out (the legacy path would still count it; see
+        // legacy_first_downscale_waits_out_the_window_from_the_first_sync).
+        assert_eq!((when, current), (Some(600_000), 1));
+    }
+
+    #[test]
+    fn scale_events_reuse_the_last_outdated_slot() {
+        let behavior = Behavior::default(); // longest scale-up period 15 s
+        let mut state = HpaState::new();
+        state.store_scale_event(Some(&behavior), 1, 5, T0);
+        state.store_scale_event(Some(&behavior), 5, 10, T0 + 5_000);
+        assert_eq!(state.scale_up_events.len(), 2);
+        // 20 s later both are older than 15 s: marked outdated, the last reused.
+        state.store_scale_event(Some(&behavior), 10, 12, T0 + 25_000);
+        assert_eq!(
+            state.scale_up_events,
+            vec![
+                ScaleEvent {
+                    replica_change: 4,
+                    time_ms: T0,
+                    outdated: true
+                },
+                ScaleEvent {
+                    replica_change: 2,
+                    time_ms: T0 + 25_000,
+                    outdated: false
+                },
+            ]
+        );
+        state.store_scale_event(Some(&behavior), 12, 3, T0 + 30_000);
+        assert_eq!(state.scale_down_events.len(), 1);
+        assert_eq!(state.scale_down_events[0].replica_change, 9);
+        // No behavior: nothing stored.
+        let mut empty = HpaState::new();
+        empty.store_scale_event(None, 1, 5, T0);
+        assert_eq!(empty, HpaState::new());
+    }
+
+    #[test]
+    fn event_age_equal_to_the_period_does_not_count() {
+        let events = [
+            ScaleEvent {
+                replica_change: 3,
+                time_ms: T0 - 15_000,
+                outdated: false,
+            },
+            ScaleEvent {
+                replica_change: 2,
+                time_ms: T0 - 14_999,
+                outdated: false,
+            },
+        ];
+        assert_eq!(replicas_change_per_period(15, &events, T0), 2);
+    }
+
+    #[test]
+    fn behavior_stabilization_reuses_old_slots_and_respects_cutoffs() {
+        // Upstream "no scale down stabilization, reuse recommendation element":
+        // both records are older than both (0 s) windows; the last one is reused.
+        let mut recs = vec![
+            TimestampedRecommendation {
+                time_ms: T0 - 600_000,
+                replicas: 10,
+            },
+            TimestampedRecommendation {
+                time_ms: T0 - 540_000,
+                replicas: 9,
+            },
+        ];
+        let (r, reason) = stabilize_recommendation_with_behaviors(&mut recs, 100, 3, 0, 0, T0);
+        assert_eq!((r, reason), (3, StabilizationReason::ScaleDownStabilized));
+        assert_eq!(
+            recs[1],
+            TimestampedRecommendation {
+                time_ms: T0,
+                replicas: 3
+            }
+        );
+        assert_eq!(recs[0].replicas, 10);
+        // A record exactly at the cutoff is neither inside the window nor old.
+        let mut recs = vec![TimestampedRecommendation {
+            time_ms: T0 - 300_000,
+            replicas: 2,
+        }];
+        let (r, _) = stabilize_recommendation_with_behaviors(&mut recs, 1, 7, 300, 300, T0);
+        assert_eq!(r, 7);
+        assert_eq!(recs.len(), 2);
+        // One millisecond later it is inside the up window and holds the scale-up to 2.
+        let mut recs = vec![TimestampedRecommendation {
+            time_ms: T0 - 299_999,
+            replicas: 2,
+        }];
+        let (r, _) = stabilize_recommendation_with_behaviors(&mut recs, 1, 7, 300, 300, T0);
+        assert_eq!(r, 2);
+    }
+
+    #[test]
+    fn legacy_cap_and_clamp() {
+        assert_eq!(legacy_scale_up_limit(0), 4);
+        assert_eq!(legacy_scale_up_limit(1), 4);
+        assert_eq!(legacy_scale_up_limit(3), 6);
+        assert_eq!(
+            convert_desired_replicas_with_rules(3, 20, 1, 10),
+            (6, LimitReason::ScaleUpLimit)
+        );
+        assert_eq!(
+            convert_desired_replicas_with_rules(6, 20, 1, 10),
+            (10, LimitReason::TooManyReplicas)
+        );
+        assert_eq!(
+            convert_desired_replicas_with_rules(6, 0, 2, 10),
+            (2, LimitReason::TooFewReplicas)
+        );
+        assert_eq!(
+            convert_desired_replicas_with_rules(6, 7, 2, 10),
+            (7, LimitReason::DesiredWithinRange)
+        );
+    }
+
+    #[test]
+    fn disabled_select_policy_holds_that_direction() {
+        let behavior = Behavior {
+            scale_down: ScalingRules {
+                select_policy: SelectPolicy::Disabled,
+                ..ScalingRules::default_scale_down()
+            },
+            ..Behavior::default()
+        };
+        let state = HpaState::new();
+        assert_eq!(
+            convert_desired_replicas_with_behavior_rate(&state, &behavior, 1, 10, 6, 2, T0),
+            (6, LimitReason::ScaleDownLimit)
+        );
+        assert_eq!(
+            convert_desired_replicas_with_behavior_rate(&state, &behavior, 1, 10, 6, 9, T0),
+            (9, LimitReason::DesiredWithinRange)
+        );
+    }
+
+    #[test]
+    fn object_and_external_edge_cases() {
+        let tol = Tolerances::default();
+        // Value target with current != 0 but no pods: the ready count is an error.
+        assert_eq!(
+            object_value_replicas(&[], 3, 5000, 1000, tol),
+            Err(MetricError::NoPods)
+        );
+        // Within tolerance the pods are not needed.
+        assert_eq!(
+            object_value_replicas(&[], 3, 1050, 1000, tol).map(|m| m.replicas),
+            Ok(3)
+        );
+        // External series are summed, saturating.
+        let m = external_average_value_replicas(2, &[i64::MAX, 5], 1, tol);
+        assert_eq!(m.usage_milli, (i64::MAX as f64 / 2.0).ceil() as i64);
+        assert_eq!(m.replicas, i32::MAX as u32);
+    }
+
+    #[test]
+    fn resource_errors() {
+        let calc = ReplicaCalculator::default();
+        let tol = Tolerances::default();
+        assert_eq!(
+            calc.resource_replicas(&[], 1, 50, ResourceName::Cpu, tol, T0),
+            Err(MetricError::NoPods)
+        );
+        let pending = pod(PodPhase::Pending, None, None, None);
+        assert_eq!(
+            calc.resource_replicas(&[pending], 1, 50, ResourceName::Cpu, tol, T0),
+            Err(MetricError::NoMetricsForTargetedPods)
+        );
+        let mut zero_request = loaded_pods(1, 100, T0);
+        zero_request[0].request_milli = 0;
+        assert_eq!(
+            calc.resource_replicas(&zero_request, 1, 50, ResourceName::Cpu, tol, T0),
+            Err(MetricError::NoRequestsMatched)
+        );
     }
 }
