@@ -1,7 +1,8 @@
 //! Controllers: level-triggered reconcilers that read the cluster state and
-//! return [`crate::sim::Action`]s. `deployment_algo` holds the pure
-//! arithmetic restated from Kubernetes; the other modules wire it to state.
+//! return [`crate::sim::Action`]s. `deployment_algo` and `hpa_algo` hold the
+//! pure arithmetic restated from Kubernetes; the other modules wire it to state.
 
 pub mod deployment;
 pub mod deployment_algo;
+pub mod hpa_algo;
 pub mod replicaset;
