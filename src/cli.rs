@@ -128,19 +128,81 @@ fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
 fn cmd_validate(args: &ValidateArgs) -> Result<(), CliError> {
     let sc = load(Some(&args.scenario), &args.sets)?;
     crate::sim::Unsupported::check(&sc).map_err(CliError::input)?;
+    print!("{}", describe(&args.scenario, &sc));
+    Ok(())
+}
+
+/// What `validate` prints: the resolved scenario, one line per part.
+pub fn describe(path: &Path, sc: &Scenario) -> String {
+    let mut out = String::new();
     let nodes: u32 = sc.cluster.node_pools.iter().map(|p| p.count).sum();
-    println!(
-        "{}: ok: scenario '{}', {} of simulated time, {} zone(s), {} node pool(s) with {} node(s), {} workload(s), {} timeline event(s)",
-        args.scenario.display(),
+    let _ = writeln!(
+        out,
+        "{}: ok: scenario '{}', {} of simulated time, seed {}, {} zone(s), {} node(s), {} workload(s), {} timeline event(s)",
+        path.display(),
         sc.name,
         sc.duration,
+        sc.seed,
         sc.cluster.zones.len(),
-        sc.cluster.node_pools.len(),
         nodes,
         sc.workloads.len(),
         sc.events.len()
     );
-    Ok(())
+    for p in &sc.cluster.node_pools {
+        let mut extra = String::new();
+        if let Some(f) = &p.failure {
+            let mean = |d: &crate::dist::Dist| {
+                crate::engine::SimDuration::from_secs(d.mean_secs().round() as u64)
+            };
+            let _ = write!(
+                extra,
+                ", mean time to failure {} / to repair {}",
+                mean(&f.mttf),
+                mean(&f.mttr)
+            );
+        }
+        if p.spot.is_some() {
+            extra.push_str(", spot");
+        }
+        let _ = writeln!(
+            out,
+            "  pool {}: {} x ({} cpu, {} memory, {} pods) in zones {}{}",
+            p.name,
+            p.count,
+            p.cpu,
+            p.memory,
+            p.max_pods,
+            p.zones.join(","),
+            extra
+        );
+    }
+    for w in &sc.workloads {
+        let strategy = match w.strategy {
+            crate::scenario::Strategy::RollingUpdate {
+                max_surge,
+                max_unavailable,
+            } => format!("rolling {max_surge}/{max_unavailable}"),
+            crate::scenario::Strategy::Recreate => "recreate".to_string(),
+        };
+        let pdb = match w.pdb {
+            Some(crate::scenario::Pdb::MinAvailable(v)) => format!(", pdb min_available {v}"),
+            Some(crate::scenario::Pdb::MaxUnavailable(v)) => format!(", pdb max_unavailable {v}"),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  workload {}: {} replicas of ({} cpu, {} memory), {}, startup mean {:.1} s, slo min_ready {}{}",
+            w.name,
+            w.replicas,
+            w.cpu,
+            w.memory,
+            strategy,
+            w.startup_time.mean_secs(),
+            w.slo_min_ready,
+            pdb
+        );
+    }
+    out
 }
 
 /// The short table printed on stdout after a run.
@@ -198,6 +260,23 @@ pub fn summary_table(r: &RunResult) -> String {
             ro.duration_s,
             ro.max_total_pods,
             ro.min_available
+        );
+    }
+    for u in &s.upgrades {
+        let _ = writeln!(
+            out,
+            "upgrade {} at {:.0} s: {} in {:.1} s, {} nodes, min ready nodes {}, min capacity {:.0}%",
+            u.pool,
+            u.start_s,
+            if u.completed {
+                "completed"
+            } else {
+                "not completed"
+            },
+            u.duration_s,
+            u.nodes,
+            u.min_ready_nodes,
+            100.0 * u.min_capacity_fraction
         );
     }
     out

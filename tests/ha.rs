@@ -7,8 +7,14 @@ use kubesim::sim::{RunResult, Simulation};
 
 fn run(yaml: &str, seed: u64) -> RunResult {
     let sc = scenario::load_str(yaml, "test.yaml", &[]).unwrap_or_else(|e| panic!("{e}"));
-    let r = Simulation::new(sc, seed).unwrap_or_else(|e| panic!("{e}")).run();
-    assert!(r.summary.invariant_violations.is_empty(), "{:?}", r.summary.invariant_violations);
+    let r = Simulation::new(sc, seed)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .run();
+    assert!(
+        r.summary.invariant_violations.is_empty(),
+        "{:?}",
+        r.summary.invariant_violations
+    );
     r
 }
 
@@ -112,8 +118,16 @@ fn zone_outage_without_headroom_costs_the_whole_outage() {
     let r = run(&ZONES.replace("MIN", "5"), 1);
     let w = &r.summary.workloads["web"];
     assert_eq!(w.incidents, 1, "{w:?}");
-    assert!((3620.1..=3631.2).contains(&w.downtime_s), "downtime {} s", w.downtime_s);
-    assert!(r.summary.cluster.pending_pod_seconds > 2.0 * 3000.0, "{:?}", r.summary.cluster);
+    assert!(
+        (3620.1..=3631.2).contains(&w.downtime_s),
+        "downtime {} s",
+        w.downtime_s
+    );
+    assert!(
+        r.summary.cluster.pending_pod_seconds > 2.0 * 3000.0,
+        "{:?}",
+        r.summary.cluster
+    );
 }
 
 const UPGRADE: &str = "
@@ -183,16 +197,27 @@ events:
 ";
     let r = run(yaml, 3);
     let serving = |t_s: u64| {
-        let row = r.samples.iter().find(|s| s.time_ms == t_s * 1000).expect("sample");
+        let row = r
+            .samples
+            .iter()
+            .find(|s| s.time_ms == t_s * 1000)
+            .expect("sample");
         row.workloads[0].2
     };
     assert_eq!(serving(3590), 2);
     assert_eq!(serving(4200), 3, "duplicate visible during the partition");
     assert_eq!(serving(5390), 3);
-    assert_eq!(serving(5460), 2, "the old copy is gone after the partition healed");
+    assert_eq!(
+        serving(5460),
+        2,
+        "the old copy is gone after the partition healed"
+    );
     let w = &r.summary.workloads["web"];
     assert_eq!(w.service_availability, 1.0);
-    assert_eq!(w.slo_attainment, 1.0, "the partitioned pod never stopped serving: {w:?}");
+    assert_eq!(
+        w.slo_attainment, 1.0,
+        "the partitioned pod never stopped serving: {w:?}"
+    );
 }
 
 #[test]
@@ -224,7 +249,10 @@ workloads:
         .collect();
     assert_eq!(crashes, [100, 230, 370, 530, 730, 1010, 1430]);
     let w = &r.summary.workloads["app"];
-    assert!((w.downtime_s - (30.0 + 40.0 + 60.0 + 100.0 + 180.0 + 320.0 + 70.0)).abs() < 1e-9, "{w:?}");
+    assert!(
+        (w.downtime_s - (30.0 + 40.0 + 60.0 + 100.0 + 180.0 + 320.0 + 70.0)).abs() < 1e-9,
+        "{w:?}"
+    );
     assert_eq!(w.incidents, 7);
 }
 
@@ -250,8 +278,15 @@ events:
   - {at: 70m, node_failure: {hosting: web, duration: 3h}}
 ";
     let r = run(yaml, 2);
-    let not_ready = r.events.iter().find(|e| e.kind == "node_not_ready").expect("detected");
-    assert!((7250_000..=7255_000).contains(&not_ready.time_ms), "{not_ready:?}");
+    let not_ready = r
+        .events
+        .iter()
+        .find(|e| e.kind == "node_not_ready")
+        .expect("detected");
+    assert!(
+        (7250_000..=7255_000).contains(&not_ready.time_ms),
+        "{not_ready:?}"
+    );
     let w = &r.summary.workloads["web"];
     // Down from 4200 s to 7250..7255 + 300 + 20.3 s. With 3 replicas on 3
     // nodes and anti-affinity the replacement has nowhere to go (the dead
@@ -270,7 +305,9 @@ cluster:
 workloads:
   - {name: a, replicas: 3, cpu: 1, memory: 1Gi, startup_time: {dist: uniform, min: 5s, max: 30s}}
 ";
-    let more = format!("{base}  - {{name: b, replicas: 5, cpu: 500m, memory: 1Gi, startup_time: {{dist: exponential, mean: 30s}}}}\n");
+    let more = format!(
+        "{base}  - {{name: b, replicas: 5, cpu: 500m, memory: 1Gi, startup_time: {{dist: exponential, mean: 30s}}}}\n"
+    );
     let failures = |r: &RunResult| -> Vec<(u64, String)> {
         r.events
             .iter()
@@ -296,10 +333,20 @@ workloads:
   - {name: web, replicas: 4, cpu: 1, memory: 1Gi, startup_time: 20s, pdb: {max_unavailable: 1}, slo: {min_ready: 3}}
 ";
     let r = run(yaml, 4);
-    let reclaimed = r.events.iter().filter(|e| e.kind == "spot_reclaimed").count();
+    let reclaimed = r
+        .events
+        .iter()
+        .filter(|e| e.kind == "spot_reclaimed")
+        .count();
     let joined = r.events.iter().filter(|e| e.kind == "node_joined").count();
-    assert!(reclaimed >= 4, "about 16 expected over 2 days, got {reclaimed}");
-    assert!(joined >= reclaimed - 1, "{joined} joined for {reclaimed} reclaimed");
+    assert!(
+        reclaimed >= 4,
+        "about 16 expected over 2 days, got {reclaimed}"
+    );
+    assert!(
+        joined >= reclaimed - 1,
+        "{joined} joined for {reclaimed} reclaimed"
+    );
     let w = &r.summary.workloads["web"];
     // Drains during the 2 min notice move pods ahead of the reclamation.
     assert!(w.slo_attainment > 0.99, "{w:?}");

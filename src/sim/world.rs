@@ -333,18 +333,15 @@ impl Simulation {
             self.cancel_pod_timers(pod);
         }
         self.update_pod(pod, |p| p.deleted_at = Some(now));
-        if reason == DeleteReason::TaintEviction {
+        if reason != DeleteReason::ScaleDown {
             let name = self.pod_name(pod);
             let node = self
                 .state
                 .pod(pod)
                 .node
                 .map(|n| self.state.node(n).name.clone());
-            self.log(
-                "pod_evicted",
-                name,
-                format!("node {}", node.unwrap_or_default()),
-            );
+            let detail = format!("{} from node {}", reason.as_str(), node.unwrap_or_default());
+            self.log("pod_evicted", name, detail);
         }
         let p = self.state.pod(pod);
         let (rs, d) = (p.rs, p.deployment);
