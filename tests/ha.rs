@@ -284,7 +284,7 @@ events:
         .find(|e| e.kind == "node_not_ready")
         .expect("detected");
     assert!(
-        (7250_000..=7255_000).contains(&not_ready.time_ms),
+        (7_250_000..=7_255_000).contains(&not_ready.time_ms),
         "{not_ready:?}"
     );
     let w = &r.summary.workloads["web"];
