@@ -128,12 +128,14 @@ fn design_example_loads_with_resolved_values() {
             min_domains: None
         }]
     );
+    // The `anti_affinity` shorthand: a required term on the workload itself.
     assert_eq!(
-        web.anti_affinity,
-        Some(AntiAffinity {
+        web.affinity.pod_anti_affinity,
+        [PodAffinityTerm {
+            workload: 0,
             topology: Topology::Hostname,
-            required: true
-        })
+            weight: None
+        }]
     );
     assert_eq!(web.pdb, Some(Pdb::MinAvailable(IntOrPercent::Int(4))));
     assert_eq!(web.slo_min_ready, 4);
@@ -539,7 +541,15 @@ fn spread_affinity_and_tolerations() {
     ));
     let w = &s.workloads[0];
     assert!(!w.spread[0].do_not_schedule);
-    assert!(!w.anti_affinity.as_ref().unwrap().required);
+    assert_eq!(
+        w.affinity.pod_anti_affinity,
+        [PodAffinityTerm {
+            workload: 0,
+            topology: Topology::Zone,
+            weight: Some(100)
+        }],
+        "required: false is preferred with weight 100"
+    );
     assert_eq!(w.tolerations.len(), 2);
     assert!(w.tolerations[0].exists && w.tolerations[0].key.is_empty());
     assert_eq!(w.tolerations[1].effect, Some(TaintEffect::NoExecute));

@@ -43,20 +43,6 @@ pub fn check(sc: &Scenario) -> Result<(), Unsupported> {
         if w.crash.is_some() {
             refuse(format!("workloads[{i}].crash"), "container crashes");
         }
-        for (j, s) in w.spread.iter().enumerate() {
-            if !s.do_not_schedule {
-                refuse(
-                    format!("workloads[{i}].spread[{j}].when_unsatisfiable"),
-                    "schedule_anyway (spread scoring)",
-                );
-            }
-        }
-        if w.anti_affinity.as_ref().is_some_and(|a| !a.required) {
-            refuse(
-                format!("workloads[{i}].anti_affinity.required"),
-                "preferred anti-affinity (false)",
-            );
-        }
     }
     for (i, e) in sc.events.iter().enumerate() {
         if let EventAction::NodePoolUpgrade { .. } = e.action {

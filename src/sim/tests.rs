@@ -39,6 +39,7 @@ pub(crate) fn scenario(
                 watch_latency: SimDuration::from_millis(100),
                 scheduler: SchedulerConfig {
                     score: ScoreStrategy::LeastAllocated,
+                    percentage_of_nodes_to_score: 0,
                 },
             },
         },
@@ -55,7 +56,7 @@ pub(crate) fn scenario(
             node_selector: BTreeMap::new(),
             tolerations: vec![],
             spread: vec![],
-            anti_affinity: None,
+            affinity: Affinity::default(),
             pdb: None,
             slo_min_ready: replicas,
             crash: None,
