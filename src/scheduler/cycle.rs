@@ -471,6 +471,75 @@ impl Scheduler {
         self.nodes.built_from = None;
     }
 
+    /// Runs `f` with the profile and a context for `pod`, as a cycle would.
+    fn with_cycle<R>(
+        &mut self,
+        state: &ClusterState,
+        workloads: &[Workload],
+        pod: PodId,
+        f: impl FnOnce(&Profile, &CycleContext<'_>) -> R,
+    ) -> R {
+        self.nodes.refresh(state, self.zones.len());
+        let p = state.pod(pod);
+        let cx = CycleContext {
+            state,
+            workloads,
+            zones: &self.zones,
+            config: &self.config,
+            affinity: &self.affinity,
+            nodes: &self.nodes,
+            pod_id: pod,
+            pod: p,
+            workload: &workloads[p.deployment.idx()],
+        };
+        f(&self.profile, &cx)
+    }
+
+    /// Runs PreFilter and every filter of the profile for `pod` on one node,
+    /// as a cycle would: for diagnostics, tests and PostFilter plugins.
+    pub fn filter_node(
+        &mut self,
+        state: &ClusterState,
+        workloads: &[Workload],
+        pod: PodId,
+        node: NodeId,
+    ) -> Result<(), Rejection> {
+        self.with_cycle(state, workloads, pod, |profile, cx| {
+            let filters: Vec<_> = profile.filters.iter().filter_map(|(_, f)| f(cx)).collect();
+            run_filters(&filters, cx, node)
+        })
+    }
+
+    /// Each score plugin's raw and normalized scores of `feasible` for
+    /// `pod`, as a cycle would compute them (plugins that skip themselves
+    /// are left out): for diagnostics and tests.
+    pub fn score_breakdown(
+        &mut self,
+        state: &ClusterState,
+        workloads: &[Workload],
+        pod: PodId,
+        feasible: &[NodeId],
+    ) -> Vec<PluginScores> {
+        self.with_cycle(state, workloads, pod, |profile, cx| {
+            let mut out = Vec::new();
+            for &(name, pre_score, weight) in &profile.scores {
+                let Some(plugin) = pre_score(cx, feasible) else {
+                    continue;
+                };
+                let raw: Vec<i64> = feasible.iter().map(|&n| plugin.score(cx, n)).collect();
+                let mut normalized = raw.clone();
+                plugin.normalize(&mut normalized);
+                out.push(PluginScores {
+                    name,
+                    weight,
+                    raw,
+                    normalized,
+                });
+            }
+            out
+        })
+    }
+
     /// Runs one scheduling cycle for `pod`. `workloads` are the scenario's,
     /// indexed like `state.deployments`; `rng` is the scheduler's own
     /// stream, used only to break ties between the best nodes.
@@ -556,6 +625,20 @@ impl Scheduler {
             score::select_host(&scored, |k| rng.random_range(0..k)).expect("feasible is not empty");
         Outcome::Bind(chosen)
     }
+}
+
+/// One score plugin's scores of a set of nodes (see
+/// [`Scheduler::score_breakdown`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginScores {
+    /// Plugin name.
+    pub name: &'static str,
+    /// Its weight in the profile.
+    pub weight: i64,
+    /// Score results, in the order of the nodes given.
+    pub raw: Vec<i64>,
+    /// After NormalizeScore.
+    pub normalized: Vec<i64>,
 }
 
 /// Runs the prepared filters on one node: the first failure decides.

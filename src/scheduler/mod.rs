@@ -10,3 +10,6 @@ pub mod cycle;
 pub mod plugins;
 pub mod queue;
 pub mod score;
+
+#[cfg(test)]
+mod tests;
