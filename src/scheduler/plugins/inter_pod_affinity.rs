@@ -92,6 +92,13 @@ pub fn pre_filter<'a>(cx: &CycleContext<'a>) -> Option<Box<dyn FilterPlugin + 'a
             anti_affinity_counts.add(t.topology, n, cx.node(n), 1);
         }
     }
+    for c in [
+        &mut affinity_counts,
+        &mut anti_affinity_counts,
+        &mut existing_anti_affinity,
+    ] {
+        c.seal();
+    }
     let self_match = !affinity.is_empty() && affinity.iter().all(|t| t.workload == me);
     Some(Box::new(Filter {
         affinity,
@@ -180,6 +187,7 @@ pub fn pre_score<'a>(cx: &CycleContext<'a>, _: &[NodeId]) -> Option<Box<dyn Scor
             topology_score.add(t.topology, n, cx.node(n), v);
         }
     }
+    topology_score.seal();
     (!topology_score.is_empty()).then(|| Box::new(Score { topology_score }) as Box<dyn ScorePlugin>)
 }
 

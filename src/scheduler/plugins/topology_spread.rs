@@ -26,12 +26,12 @@
 //! selector, and a ReplicaSet's selector includes its `pod-template-hash`:
 //! so they count the pods of the pod's own ReplicaSet (revision) only.
 
+use super::NodeSums;
 use super::node_affinity;
 use crate::model::{ClusterState, DeploymentId, NodeId, Pod, PodId};
 use crate::scenario::{SpreadConstraint, Topology, Workload};
 use crate::scheduler::cycle::{Code, CycleContext, FilterPlugin, Rejection, ScorePlugin};
 use crate::scheduler::score::MAX_NODE_SCORE;
-use std::collections::BTreeMap;
 
 /// Upstream plugin name.
 pub const NAME: &str = "PodTopologySpread";
@@ -101,16 +101,22 @@ impl Eligible {
 }
 
 /// Matching pods per node and per zone.
-#[derive(Default)]
 struct Counts {
-    by_node: BTreeMap<NodeId, u32>,
+    by_node: NodeSums,
     by_zone: Vec<u32>,
 }
 
 impl Counts {
+    fn new(zones: usize) -> Self {
+        Counts {
+            by_node: NodeSums::default(),
+            by_zone: vec![0; zones],
+        }
+    }
+
     fn get(&self, topology: Topology, id: NodeId, zone: usize) -> u32 {
         match topology {
-            Topology::Hostname => self.by_node.get(&id).copied().unwrap_or(0),
+            Topology::Hostname => self.by_node.get(id) as u32,
             Topology::Zone => self.by_zone.get(zone).copied().unwrap_or(0),
         }
     }
@@ -136,16 +142,14 @@ pub fn pre_filter<'a>(cx: &CycleContext<'a>) -> Option<Box<dyn FilterPlugin + 'a
         return None;
     }
     let (eligible, eligible_nodes, zone_domains) = Eligible::of(cx);
-    let mut counts = Counts {
-        by_node: BTreeMap::new(),
-        by_zone: vec![0; cx.zones.len()],
-    };
+    let mut counts = Counts::new(cx.zones.len());
     for (_, n) in workload_pods(cx.state, cx.workload_id()) {
         if eligible.contains(n) {
-            *counts.by_node.entry(n).or_default() += 1;
+            counts.by_node.add(n, 1);
             counts.by_zone[cx.node(n).zone] += 1;
         }
     }
+    counts.by_node.seal();
     let constraints = hard
         .into_iter()
         .map(|c| {
@@ -157,10 +161,10 @@ pub fn pre_filter<'a>(cx: &CycleContext<'a>) -> Option<Box<dyn FilterPlugin + 'a
                 }
                 Topology::Hostname => {
                     // Eligible nodes without a matching pod count 0.
-                    let min = if counts.by_node.len() < eligible_nodes {
+                    let min = if counts.by_node.nodes() < eligible_nodes {
                         Some(0)
                     } else {
-                        counts.by_node.values().copied().min()
+                        counts.by_node.sums().min().map(|m| m as u32)
                     };
                     (eligible_nodes, min)
                 }
@@ -247,12 +251,9 @@ pub fn pre_score<'a>(
     // for zones among the feasible nodes' zones; per-node counts are only
     // read for feasible nodes, which pass node affinity.
     let honor = node_affinity::has_required(w);
-    let mut counts = Counts {
-        by_node: BTreeMap::new(),
-        by_zone: vec![0; cx.zones.len()],
-    };
+    let mut counts = Counts::new(cx.zones.len());
     let mut add = |cx: &CycleContext<'_>, n: NodeId| {
-        *counts.by_node.entry(n).or_default() += 1;
+        counts.by_node.add(n, 1);
         let node = cx.node(n);
         if zone_in[node.zone] && (!honor || node_affinity::required_matches(w, node, cx.zones)) {
             counts.by_zone[node.zone] += 1;
@@ -268,6 +269,7 @@ pub fn pre_score<'a>(
             add(cx, n);
         }
     }
+    counts.by_node.seal();
     Some(Box::new(Score {
         constraints,
         counts,
