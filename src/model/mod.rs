@@ -7,7 +7,7 @@
 
 use crate::dist::Dist;
 use crate::engine::{EventId, SimDuration, SimTime};
-use crate::scenario::{Strategy, Taint, TaintEffect};
+use crate::scenario::{Strategy, Taint};
 use crate::units::{Bytes, MilliCpu};
 use std::collections::BTreeMap;
 
@@ -107,14 +107,6 @@ impl Node {
     /// node (`unreachable`, `unschedulable`) keeps new pods off.
     pub fn control_plane_blocks_scheduling(&self) -> bool {
         !self.ready || self.unschedulable || self.removed
-    }
-
-    /// Whether every NoSchedule/NoExecute pool taint is tolerated.
-    pub fn taints_tolerated(&self, tolerations: &[crate::scenario::Toleration]) -> bool {
-        self.taints.iter().all(|t| {
-            t.effect == TaintEffect::PreferNoSchedule
-                || tolerations.iter().any(|tol| tolerates(tol, t))
-        })
     }
 }
 
