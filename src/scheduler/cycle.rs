@@ -223,7 +223,9 @@ pub type PreFilterFn = for<'a> fn(&CycleContext<'a>) -> Option<Box<dyn FilterPlu
 pub type PreScoreFn = for<'a> fn(&CycleContext<'a>, &[NodeId]) -> Option<Box<dyn ScorePlugin + 'a>>;
 
 /// A PostFilter, run when no node passed the filters; may nominate a node.
-pub type PostFilterFn = fn(&CycleContext<'_>, &Diagnosis) -> Option<Nomination>;
+/// It gets the profile so it can run the filters again (with
+/// [`run_filters`], on a context whose state has the victims removed).
+pub type PostFilterFn = fn(&Profile, &CycleContext<'_>, &Diagnosis) -> Option<Nomination>;
 
 /// Which plugins run, in which order, with which score weights (upstream
 /// `KubeSchedulerProfile`).
@@ -459,6 +461,11 @@ impl Scheduler {
         }
     }
 
+    /// The profile in use.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
     /// Upstream `nextStartNodeIndex`: where the next cycle starts visiting
     /// the node list.
     pub fn next_start_node_index(&self) -> usize {
@@ -505,8 +512,7 @@ impl Scheduler {
         node: NodeId,
     ) -> Result<(), Rejection> {
         self.with_cycle(state, workloads, pod, |profile, cx| {
-            let filters: Vec<_> = profile.filters.iter().filter_map(|(_, f)| f(cx)).collect();
-            run_filters(&filters, cx, node)
+            run_filters(&pre_filter(profile, cx), cx, node)
         })
     }
 
@@ -572,9 +578,7 @@ impl Scheduler {
             workload: &workloads[p.deployment.idx()],
         };
 
-        // PreFilter.
-        let filters: Vec<Box<dyn FilterPlugin + '_>> =
-            profile.filters.iter().filter_map(|(_, f)| f(&cx)).collect();
+        let filters = pre_filter(profile, &cx);
 
         // Filter, from the rotating start, until enough feasible nodes.
         let all = nodes.order();
@@ -610,7 +614,10 @@ impl Scheduler {
         }
 
         if feasible.is_empty() {
-            diag.nomination = profile.post_filters.iter().find_map(|(_, f)| f(&cx, &diag));
+            diag.nomination = profile
+                .post_filters
+                .iter()
+                .find_map(|(_, f)| f(profile, &cx, &diag));
             return Outcome::Unschedulable(diag);
         }
         // Upstream skips scoring when a single node is feasible.
@@ -639,6 +646,12 @@ pub struct PluginScores {
     pub raw: Vec<i64>,
     /// After NormalizeScore.
     pub normalized: Vec<i64>,
+}
+
+/// Runs every PreFilter of `profile` for the context's pod: the prepared
+/// filter plugins, skipped ones left out.
+pub fn pre_filter<'a>(profile: &Profile, cx: &CycleContext<'a>) -> Vec<Box<dyn FilterPlugin + 'a>> {
+    profile.filters.iter().filter_map(|(_, f)| f(cx)).collect()
 }
 
 /// Runs the prepared filters on one node: the first failure decides.

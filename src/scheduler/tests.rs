@@ -868,3 +868,38 @@ fn removed_nodes_leave_the_snapshot() {
     let d = unschedulable(fx.schedule(&mut sched, pod));
     assert_eq!(d.to_string(), "0/0 nodes are available:");
 }
+
+#[test]
+fn post_filter_runs_only_when_nothing_fits() {
+    // A stand-in for preemption: nominate the first node where preemption
+    // might help, with every pod on it as a victim.
+    fn nominate(_: &Profile, cx: &CycleContext<'_>, d: &Diagnosis) -> Option<Nomination> {
+        let node = *d.resolvable.first()?;
+        Some(Nomination {
+            node,
+            victims: cx.node(node).pods.clone(),
+        })
+    }
+    let mut fx = Fx::new(&["a"]);
+    fx.node_with(0, |n| n.unschedulable = true); // unresolvable
+    let n1 = fx.node_with(0, |n| n.max_pods = 1);
+    let web = fx.add_workload(workload("web"));
+    let victim = fx.bind(web, n1);
+    let pod = fx.pending(web);
+    let mut profile = Profile::default_profile();
+    profile.post_filters.push(("Nominate", nominate));
+    let mut sched = Scheduler::with_profile(profile, &fx.config, &fx.zones, &fx.workloads);
+    let d = unschedulable(fx.schedule(&mut sched, pod));
+    assert_eq!(d.resolvable, [n1], "n0 is cordoned: preemption cannot help");
+    assert_eq!(
+        d.nomination,
+        Some(Nomination {
+            node: n1,
+            victims: vec![victim]
+        })
+    );
+    assert_eq!(
+        d.to_string(),
+        "0/2 nodes are available: 1 Too many pods, 1 node(s) were unschedulable."
+    );
+}
