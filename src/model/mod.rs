@@ -7,7 +7,7 @@
 
 use crate::dist::Dist;
 use crate::engine::{EventId, SimDuration, SimTime};
-use crate::scenario::{Strategy, Taint, TaintEffect};
+use crate::scenario::{Strategy, Taint};
 use crate::units::{Bytes, MilliCpu};
 use std::collections::BTreeMap;
 
@@ -101,6 +101,41 @@ pub struct Node {
 }
 
 impl Node {
+    /// A Ready, running, empty node.
+    pub fn new(
+        name: String,
+        pool: usize,
+        zone: usize,
+        cpu: MilliCpu,
+        memory: Bytes,
+        max_pods: u32,
+    ) -> Node {
+        Node {
+            name,
+            pool,
+            zone,
+            cpu,
+            memory,
+            max_pods,
+            labels: BTreeMap::new(),
+            taints: Vec::new(),
+            rack: 0,
+            outages: 0,
+            partitioned: 0,
+            drain: None,
+            ready: true,
+            unschedulable: false,
+            removed: false,
+            lease_phase: SimDuration::ZERO,
+            up_since: SimTime::ZERO,
+            requested_cpu: MilliCpu(0),
+            requested_memory: Bytes(0),
+            pods: Vec::new(),
+            lifecycle_timer: None,
+            not_ready_since: None,
+        }
+    }
+
     /// The machine is running (no active outage).
     pub fn is_up(&self) -> bool {
         self.outages == 0 && !self.removed
@@ -121,14 +156,6 @@ impl Node {
     /// node (`unreachable`, `unschedulable`) keeps new pods off.
     pub fn control_plane_blocks_scheduling(&self) -> bool {
         !self.ready || self.unschedulable || self.removed
-    }
-
-    /// Whether every NoSchedule/NoExecute pool taint is tolerated.
-    pub fn taints_tolerated(&self, tolerations: &[crate::scenario::Toleration]) -> bool {
-        self.taints.iter().all(|t| {
-            t.effect == TaintEffect::PreferNoSchedule
-                || tolerations.iter().any(|tol| tolerates(tol, t))
-        })
     }
 }
 
@@ -208,6 +235,39 @@ pub struct Pod {
 }
 
 impl Pod {
+    /// A new Pending pod.
+    pub fn new(
+        rs: RsId,
+        deployment: DeploymentId,
+        cpu: MilliCpu,
+        memory: Bytes,
+        priority: i32,
+        created_at: SimTime,
+        uid: u64,
+    ) -> Pod {
+        Pod {
+            rs,
+            deployment,
+            phase: PodPhase::Pending,
+            node: None,
+            cpu,
+            memory,
+            priority,
+            created_at,
+            ready_since: None,
+            deleted_at: None,
+            marked_not_ready: false,
+            gone: false,
+            timer: None,
+            crash_timer: None,
+            restarts: 0,
+            last_crash: None,
+            crash_streak: 0,
+            uid,
+            failed_attempts: 0,
+        }
+    }
+
     /// Not being deleted (upstream `FilterActivePods`, for our purposes).
     pub fn is_active(&self) -> bool {
         self.deleted_at.is_none() && !self.gone

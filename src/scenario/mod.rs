@@ -26,7 +26,16 @@
 //! - `scheduler.score` is `least_allocated`, `most_allocated` or
 //!   `{requested_to_capacity_ratio: {shape: [{utilization: 0, score: 10},
 //!   {utilization: 100, score: 0}]}}`;
-//! - `traffic.pattern` is `constant` or `{diurnal: {amplitude, period, peak}}`.
+//! - `traffic.pattern` is `constant` or `{diurnal: {amplitude, period, peak}}`;
+//! - `scheduler.percentage_of_nodes_to_score` is `0`..`100` or `0%`..`100%`
+//!   (0, the default, is upstream's adaptive rule);
+//! - `affinity: {node: {required, preferred}, pod_affinity, pod_anti_affinity}`
+//!   follows Kubernetes' shape with snake_case names; a pod term is
+//!   `{workload, topology, required, weight}` selecting one workload's pods,
+//!   `workload` defaulting to the workload itself and `required` to true
+//!   (false when a `weight` is given; a preferred term weighs 100 unless
+//!   told); `anti_affinity: {topology, required}` is shorthand for one
+//!   `pod_anti_affinity` term on the workload itself.
 
 mod check;
 mod error;

@@ -174,6 +174,10 @@ pub struct ControlPlane {
 pub struct SchedulerConfig {
     /// `score`: the NodeResourcesFit scoring strategy.
     pub score: ScoreStrategy,
+    /// `percentage_of_nodes_to_score` (0..=100, default 0): the profile's
+    /// `percentageOfNodesToScore`. 0 is upstream's adaptive default
+    /// (`50 - nodes/125` percent, at least 5%, and at least 100 nodes).
+    pub percentage_of_nodes_to_score: u32,
 }
 
 /// NodeResourcesFit scoring strategies.
@@ -225,8 +229,10 @@ pub struct Workload {
     pub tolerations: Vec<Toleration>,
     /// `spread`: topology spread constraints.
     pub spread: Vec<SpreadConstraint>,
-    /// `anti_affinity`: required anti-affinity to the workload's own pods.
-    pub anti_affinity: Option<AntiAffinity>,
+    /// `affinity`: node affinity and inter-pod (anti-)affinity. The
+    /// `anti_affinity: {topology, required}` shorthand is resolved into
+    /// `affinity.pod_anti_affinity` (a term on the workload itself).
+    pub affinity: Affinity,
     /// `pdb`.
     pub pdb: Option<Pdb>,
     /// `slo.min_ready`: resolved; defaults to `replicas`.
@@ -240,6 +246,34 @@ pub struct Workload {
     pub traffic: Option<Traffic>,
     /// `hpa`.
     pub hpa: Option<Hpa>,
+}
+
+impl Workload {
+    /// A workload with the scenario format's defaults: 1 replica, rolling
+    /// update 25%/25%, 30 s grace, no constraints.
+    pub fn new(name: &str, cpu: MilliCpu, memory: Bytes) -> Workload {
+        Workload {
+            name: name.to_string(),
+            replicas: 1,
+            cpu,
+            memory,
+            priority: 0,
+            startup_time: Dist::Fixed(SimDuration::ZERO),
+            termination_grace: SimDuration::from_secs(30),
+            min_ready_seconds: SimDuration::ZERO,
+            strategy: Strategy::default(),
+            node_selector: BTreeMap::new(),
+            tolerations: Vec::new(),
+            spread: Vec::new(),
+            affinity: Affinity::default(),
+            pdb: None,
+            slo_min_ready: 1,
+            slo_target: None,
+            crash: None,
+            traffic: None,
+            hpa: None,
+        }
+    }
 }
 
 /// Deployment strategies.
@@ -292,14 +326,137 @@ pub struct SpreadConstraint {
     pub min_domains: Option<u32>,
 }
 
-/// `anti_affinity: {topology}`: required anti-affinity among the
-/// workload's own pods.
+/// Well-known node label holding the node's name (upstream
+/// `kubernetes.io/hostname`); every node carries it.
+pub const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";
+/// Well-known node label holding the node's zone (upstream
+/// `topology.kubernetes.io/zone`); every node carries it.
+pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
+
+/// `affinity: {node, pod_affinity, pod_anti_affinity}` (upstream
+/// `pod.spec.affinity`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Affinity {
+    /// `node`: node affinity.
+    pub node: NodeAffinity,
+    /// `pod_affinity`: terms attracting the pods to a workload's pods.
+    pub pod_affinity: Vec<PodAffinityTerm>,
+    /// `pod_anti_affinity`: terms repelling the pods from a workload's pods.
+    pub pod_anti_affinity: Vec<PodAffinityTerm>,
+}
+
+impl Affinity {
+    /// Whether any pod (anti-)affinity term is set (upstream: the pod is in
+    /// `PodsWithAffinity`).
+    pub fn has_pod_terms(&self) -> bool {
+        !self.pod_affinity.is_empty() || !self.pod_anti_affinity.is_empty()
+    }
+}
+
+/// `affinity.node: {required, preferred}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeAffinity {
+    /// `required`: node selector terms, ORed; empty means no requirement
+    /// (requiredDuringSchedulingIgnoredDuringExecution).
+    pub required: Vec<NodeSelectorTerm>,
+    /// `preferred`: weighted terms whose weights add up on matching nodes
+    /// (preferredDuringSchedulingIgnoredDuringExecution).
+    pub preferred: Vec<PreferredSchedulingTerm>,
+}
+
+/// A node selector term: `{match_expressions: [...]}`, expressions ANDed.
+/// Validation guarantees at least one expression.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AntiAffinity {
-    /// `topology`.
+pub struct NodeSelectorTerm {
+    /// `match_expressions`.
+    pub match_expressions: Vec<NodeSelectorRequirement>,
+}
+
+impl NodeSelectorTerm {
+    /// Whether a node whose labels are looked up by `label` satisfies every
+    /// expression (upstream `nodeaffinity` term matching).
+    pub fn matches<'l>(&self, label: impl Fn(&str) -> Option<&'l str>) -> bool {
+        self.match_expressions.iter().all(|r| r.matches(&label))
+    }
+}
+
+/// `preferred` item: `{weight, match_expressions}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreferredSchedulingTerm {
+    /// `weight`, 1..=100.
+    pub weight: u32,
+    /// The term (its `match_expressions`).
+    pub term: NodeSelectorTerm,
+}
+
+/// One `match_expressions` item: `{key, operator, values}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeSelectorRequirement {
+    /// `key`: a node label.
+    pub key: String,
+    /// `operator` with its validated `values`.
+    pub operator: LabelOperator,
+}
+
+/// Node selector operators, with the values each takes (upstream
+/// `NodeSelectorOperator` and its validation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LabelOperator {
+    /// `In`: the label is one of the values (at least one).
+    In(Vec<String>),
+    /// `NotIn`: the label is absent or none of the values (at least one).
+    NotIn(Vec<String>),
+    /// `Exists`: the label is present (no values).
+    Exists,
+    /// `DoesNotExist`: the label is absent (no values).
+    DoesNotExist,
+    /// `Gt`: the label parses as an integer greater than the one value.
+    Gt(i64),
+    /// `Lt`: the label parses as an integer less than the one value.
+    Lt(i64),
+}
+
+impl NodeSelectorRequirement {
+    /// Whether the labels satisfy this requirement (upstream
+    /// `labels.Requirement.Matches`: NotIn and DoesNotExist match an absent
+    /// label; Gt and Lt need a label that parses as a base-10 int64).
+    pub fn matches<'l>(&self, label: impl Fn(&str) -> Option<&'l str>) -> bool {
+        let value = label(&self.key);
+        match &self.operator {
+            LabelOperator::In(vs) => value.is_some_and(|v| vs.iter().any(|x| x == v)),
+            LabelOperator::NotIn(vs) => value.is_none_or(|v| vs.iter().all(|x| x != v)),
+            LabelOperator::Exists => value.is_some(),
+            LabelOperator::DoesNotExist => value.is_none(),
+            LabelOperator::Gt(n) => value
+                .and_then(|v| v.parse::<i64>().ok())
+                .is_some_and(|v| v > *n),
+            LabelOperator::Lt(n) => value
+                .and_then(|v| v.parse::<i64>().ok())
+                .is_some_and(|v| v < *n),
+        }
+    }
+}
+
+/// A `pod_affinity` / `pod_anti_affinity` item:
+/// `{workload, topology, required, weight}`. The term selects the pods of
+/// one workload (all its revisions: a workload's pods share their labels).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodAffinityTerm {
+    /// `workload`: index into `workloads` of the pods the term selects
+    /// (default: the workload itself).
+    pub workload: usize,
+    /// `topology`: the term's topology key.
     pub topology: Topology,
-    /// `required` (default true); false makes it a preferred term (weight 100).
-    pub required: bool,
+    /// `None` for a required term (`required: true`, a filter); the
+    /// `weight` (1..=100) of a preferred term (a score).
+    pub weight: Option<u32>,
+}
+
+impl PodAffinityTerm {
+    /// A required (requiredDuringSchedulingIgnoredDuringExecution) term.
+    pub fn is_required(&self) -> bool {
+        self.weight.is_none()
+    }
 }
 
 /// `pdb`: exactly one of min_available / max_unavailable.
@@ -479,6 +636,7 @@ impl Default for ControlPlane {
             watch_latency: SimDuration::from_millis(100),
             scheduler: SchedulerConfig {
                 score: ScoreStrategy::LeastAllocated,
+                percentage_of_nodes_to_score: 0,
             },
         }
     }

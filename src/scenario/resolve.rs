@@ -58,6 +58,7 @@ const WORKLOAD: &[&str] = &[
     "node_selector",
     "tolerations",
     "spread",
+    "affinity",
     "anti_affinity",
     "pdb",
     "slo",
@@ -151,9 +152,15 @@ pub(crate) fn resolve(cx: &mut Cx, root: &Node, default_name: &str) -> Option<Sc
     };
     let largest = largest_node(cluster.as_ref());
     let workloads = match top.get("workloads") {
-        Some(n) => cx.list(n, "workloads", |cx, n, p| {
-            resolve_workload(cx, n, p, &names, cluster.as_ref(), largest)
-        }),
+        Some(n) => {
+            // `cx.list` visits items in order; the index names the workload
+            // itself in affinity terms that leave `workload` out.
+            let mut index = 0;
+            cx.list(n, "workloads", |cx, n, p| {
+                index += 1;
+                resolve_workload(cx, n, p, index - 1, &names, cluster.as_ref(), largest)
+            })
+        }
         None => Some(Vec::new()),
     };
     check_unique(cx, &top, "workloads", "workload");
@@ -604,9 +611,13 @@ fn resolve_control_plane(cx: &mut Cx, n: &Node, path: &str) -> Option<ControlPla
     );
     let watch = cx.or(&o, "watch_latency", d.watch_latency, Cx::duration);
     let scheduler = cx.or(&o, "scheduler", d.scheduler, |cx, n, p| {
-        let s = cx.obj(n, p, &["score"])?;
-        let score = cx.or(&s, "score", ScoreStrategy::LeastAllocated, score_strategy)?;
-        Some(SchedulerConfig { score })
+        let s = cx.obj(n, p, &["score", "percentage_of_nodes_to_score"])?;
+        let score = cx.or(&s, "score", ScoreStrategy::LeastAllocated, score_strategy);
+        let percentage = cx.or(&s, "percentage_of_nodes_to_score", 0, percentage_to_score);
+        Some(SchedulerConfig {
+            score: score?,
+            percentage_of_nodes_to_score: percentage?,
+        })
     });
     Some(ControlPlane {
         node_monitor_grace_period: grace?,
@@ -677,6 +688,26 @@ fn score_strategy(cx: &mut Cx, n: &Node, path: &str) -> Option<ScoreStrategy> {
     Some(ScoreStrategy::RequestedToCapacityRatio { shape })
 }
 
+/// `percentage_of_nodes_to_score`: `30` or `30%`, 0..=100 (upstream's
+/// validation range); 0 means adaptive. The field name carries the unit, so
+/// a bare number is accepted, unlike other percentages.
+fn percentage_to_score(cx: &mut Cx, n: &Node, path: &str) -> Option<u32> {
+    let v = match n.value {
+        Value::Int(_) => cx.u32(n, path)?,
+        _ => cx.percent(n, path)?,
+    };
+    if v > 100 {
+        cx.report(
+            n.loc,
+            path,
+            Problem::new(format!("must be between 0 and 100, got {v}"))
+                .hint("0 is the adaptive default: 50% less 1% per 125 nodes, at least 5%"),
+        );
+        return None;
+    }
+    Some(v)
+}
+
 fn bounded_u32(cx: &mut Cx, n: &Node, path: &str, max: u32) -> Option<u32> {
     let v = cx.u32(n, path)?;
     if v > max {
@@ -692,6 +723,7 @@ fn resolve_workload(
     cx: &mut Cx,
     n: &Node,
     path: &str,
+    index: usize,
     names: &Names,
     cluster: Option<&Cluster>,
     largest: Option<(MilliCpu, Bytes)>,
@@ -726,15 +758,28 @@ fn resolve_workload(
         cx.list(n, p, resolve_toleration)
     });
     let spread = cx.or(&o, "spread", Vec::new(), resolve_spread_list);
+    let affinity = cx.or(&o, "affinity", Affinity::default(), |cx, n, p| {
+        resolve_affinity(cx, n, p, index, names, cluster)
+    });
+    // The shorthand is one more anti-affinity term on the workload itself;
+    // `required: false` makes it preferred with the highest weight.
     let anti_affinity = cx.opt(&o, "anti_affinity", |cx, n, p| {
         let a = cx.obj(n, p, &["topology", "required"])?;
         let topology = cx.req(&a, "topology", topology);
         let required = cx.or(&a, "required", true, Cx::bool);
-        Some(AntiAffinity {
+        Some(PodAffinityTerm {
+            workload: index,
             topology: topology?,
-            required: required?,
+            weight: if required? { None } else { Some(100) },
         })
     });
+    let affinity = match (affinity, anti_affinity) {
+        (Some(mut a), Some(shorthand)) => {
+            a.pod_anti_affinity.extend(shorthand);
+            Some(a)
+        }
+        _ => None,
+    };
     let pdb = cx.opt(&o, "pdb", resolve_pdb);
     let mut slo_target = Some(None);
     let slo_min_ready = cx.opt(&o, "slo", |cx, n, p| {
@@ -817,7 +862,7 @@ fn resolve_workload(
         node_selector: node_selector?,
         tolerations: tolerations?,
         spread: spread?,
-        anti_affinity: anti_affinity?,
+        affinity: affinity?,
         pdb: pdb?,
         slo_min_ready: slo_min_ready?,
         slo_target: slo_target?,
@@ -888,10 +933,16 @@ fn check_selector(
     if sel.is_empty() {
         return;
     }
-    let matches = cluster
-        .node_pools
-        .iter()
-        .any(|p| sel.iter().all(|(k, v)| p.labels.get(k) == Some(v)));
+    // The hostname label differs per node: assume it may match.
+    let matches = cluster.node_pools.iter().any(|p| {
+        p.zones.iter().any(|z| {
+            sel.iter().all(|(k, v)| match k.as_str() {
+                LABEL_HOSTNAME => true,
+                LABEL_ZONE => z == v,
+                _ => p.labels.get(k) == Some(v),
+            })
+        })
+    });
     if !matches {
         let wanted: Vec<String> = sel.iter().map(|(k, v)| format!("{k}={v}")).collect();
         cx.report(
@@ -904,6 +955,22 @@ fn check_selector(
             .hint("add the labels to a pool's `labels`"),
         );
     }
+}
+
+/// Whether some node of some pool may satisfy `term` (hostname
+/// expressions are assumed satisfiable).
+fn some_pool_may_match(cluster: &Cluster, term: &NodeSelectorTerm) -> bool {
+    cluster.node_pools.iter().any(|p| {
+        p.zones.iter().any(|z| {
+            term.match_expressions.iter().all(|r| {
+                r.key == LABEL_HOSTNAME
+                    || r.matches(|k| match k {
+                        LABEL_ZONE => Some(z.as_str()),
+                        _ => p.labels.get(k).map(String::as_str),
+                    })
+            })
+        })
+    })
 }
 
 fn resolve_strategy(cx: &mut Cx, n: &Node, path: &str) -> Option<Strategy> {
@@ -1038,6 +1105,239 @@ fn resolve_spread_list(cx: &mut Cx, n: &Node, path: &str) -> Option<Vec<SpreadCo
         }
     }
     Some(items.into_iter().map(|(c, _, _)| c).collect())
+}
+
+/// `affinity: {node: {required, preferred}, pod_affinity, pod_anti_affinity}`.
+/// `index` is the workload's own index (the default `workload` of a pod term).
+fn resolve_affinity(
+    cx: &mut Cx,
+    n: &Node,
+    path: &str,
+    index: usize,
+    names: &Names,
+    cluster: Option<&Cluster>,
+) -> Option<Affinity> {
+    let o = cx.obj(n, path, &["node", "pod_affinity", "pod_anti_affinity"])?;
+    let node = cx.or(&o, "node", NodeAffinity::default(), |cx, n, p| {
+        resolve_node_affinity(cx, n, p, cluster)
+    });
+    let terms = |cx: &mut Cx, key: &str| {
+        cx.or(&o, key, Vec::new(), |cx, n, p| {
+            cx.list(n, p, |cx, n, p| pod_affinity_term(cx, n, p, index, names))
+        })
+    };
+    let pod_affinity = terms(cx, "pod_affinity");
+    let pod_anti_affinity = terms(cx, "pod_anti_affinity");
+    Some(Affinity {
+        node: node?,
+        pod_affinity: pod_affinity?,
+        pod_anti_affinity: pod_anti_affinity?,
+    })
+}
+
+fn resolve_node_affinity(
+    cx: &mut Cx,
+    n: &Node,
+    path: &str,
+    cluster: Option<&Cluster>,
+) -> Option<NodeAffinity> {
+    let o = cx.obj(n, path, &["required", "preferred"])?;
+    let required = cx.or(&o, "required", Vec::new(), |cx, n, p| {
+        let terms = cx.list(n, p, |cx, n, p| {
+            let t = cx.obj(n, p, &["match_expressions"])?;
+            cx.req(&t, "match_expressions", match_expressions)
+        })?;
+        // Upstream validation: a required node affinity has at least one term
+        // (an empty list would match no node at all).
+        if terms.is_empty() {
+            cx.report(
+                n.loc,
+                p,
+                Problem::new("required needs at least one term")
+                    .hint("leave `required` out for no requirement"),
+            );
+            return None;
+        }
+        if let Some(c) = cluster
+            && !terms.iter().any(|t| some_pool_may_match(c, t))
+        {
+            cx.report(
+                n.loc,
+                p,
+                Problem::new(
+                    "no node pool satisfies any of the required terms, so no pod could be \
+                     scheduled",
+                )
+                .hint("terms are ORed, expressions within a term ANDed; check keys and values"),
+            );
+            return None;
+        }
+        Some(terms)
+    });
+    let preferred = cx.or(&o, "preferred", Vec::new(), |cx, n, p| {
+        cx.list(n, p, |cx, n, p| {
+            let t = cx.obj(n, p, &["weight", "match_expressions"])?;
+            let weight = cx.req(&t, "weight", weight_1_to_100);
+            let term = cx.req(&t, "match_expressions", match_expressions);
+            Some(PreferredSchedulingTerm {
+                weight: weight?,
+                term: term?,
+            })
+        })
+    });
+    Some(NodeAffinity {
+        required: required?,
+        preferred: preferred?,
+    })
+}
+
+/// A weight of a preferred term: 1..=100, as upstream validates.
+fn weight_1_to_100(cx: &mut Cx, n: &Node, path: &str) -> Option<u32> {
+    let w = cx.u32(n, path)?;
+    if !(1..=100).contains(&w) {
+        cx.err(
+            n.loc,
+            path,
+            format!("a weight is between 1 and 100, got {w}"),
+        );
+        return None;
+    }
+    Some(w)
+}
+
+/// A non-empty list of `{key, operator, values}`.
+fn match_expressions(cx: &mut Cx, n: &Node, path: &str) -> Option<NodeSelectorTerm> {
+    let exprs = cx.list(n, path, requirement)?;
+    if exprs.is_empty() {
+        cx.report(
+            n.loc,
+            path,
+            Problem::new("a term needs at least one expression")
+                .hint("e.g. [{key: tier, operator: In, values: [general]}]"),
+        );
+        return None;
+    }
+    Some(NodeSelectorTerm {
+        match_expressions: exprs,
+    })
+}
+
+/// `{key, operator, values}` with upstream's rules: In and NotIn need
+/// values, Exists and DoesNotExist take none, Gt and Lt take exactly one
+/// integer.
+fn requirement(cx: &mut Cx, n: &Node, path: &str) -> Option<NodeSelectorRequirement> {
+    const OPS: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"];
+    let o = cx.obj(n, path, &["key", "operator", "values"])?;
+    let key = cx.req(&o, "key", |cx, n, p| {
+        let k = cx.string(n, p)?;
+        if k.is_empty() {
+            cx.err(n.loc, p, "a label key cannot be empty");
+            return None;
+        }
+        Some(k)
+    });
+    let op = cx.req(&o, "operator", |cx, n, p| cx.choice(n, p, OPS));
+    let values = cx.or(&o, "values", Vec::new(), |cx, n, p| {
+        cx.list(n, p, Cx::string)
+    });
+    let (key, op, values) = (key?, op?, values?);
+    let vpath = o.path("values");
+    let vloc = o.key_loc("values");
+    let operator = match op {
+        "In" | "NotIn" => {
+            if values.is_empty() {
+                cx.report(
+                    vloc,
+                    &vpath,
+                    Problem::new(format!("operator {op} needs at least one value"))
+                        .hint("e.g. values: [general]"),
+                );
+                return None;
+            }
+            if op == "In" {
+                LabelOperator::In(values)
+            } else {
+                LabelOperator::NotIn(values)
+            }
+        }
+        "Exists" | "DoesNotExist" => {
+            if !values.is_empty() {
+                cx.report(
+                    vloc,
+                    &vpath,
+                    Problem::new(format!("operator {op} takes no values")).hint("remove `values`"),
+                );
+                return None;
+            }
+            if op == "Exists" {
+                LabelOperator::Exists
+            } else {
+                LabelOperator::DoesNotExist
+            }
+        }
+        _ => {
+            let parsed = match values.as_slice() {
+                [v] => v.parse::<i64>().ok(),
+                _ => None,
+            };
+            let Some(v) = parsed else {
+                cx.report(
+                    vloc,
+                    &vpath,
+                    Problem::new(format!(
+                        "operator {op} takes exactly one integer value, got {values:?}"
+                    ))
+                    .hint("e.g. values: [4]"),
+                );
+                return None;
+            };
+            if op == "Gt" {
+                LabelOperator::Gt(v)
+            } else {
+                LabelOperator::Lt(v)
+            }
+        }
+    };
+    Some(NodeSelectorRequirement { key, operator })
+}
+
+/// `{workload, topology, required, weight}`. `workload` defaults to the
+/// workload itself; `required` defaults to true, or to false when a
+/// `weight` is given; a preferred term without a weight weighs 100.
+fn pod_affinity_term(
+    cx: &mut Cx,
+    n: &Node,
+    path: &str,
+    index: usize,
+    names: &Names,
+) -> Option<PodAffinityTerm> {
+    let o = cx.obj(n, path, &["workload", "topology", "required", "weight"])?;
+    let workload = cx.or(&o, "workload", index, |cx, n, p| {
+        reference(cx, n, p, "workload", &names.workloads)
+    });
+    let topology = cx.req(&o, "topology", topology);
+    let weight = cx.opt(&o, "weight", weight_1_to_100);
+    let required = cx.opt(&o, "required", Cx::bool);
+    let (weight, required) = (weight?, required?);
+    let weight = match (required, weight) {
+        (Some(true), Some(_)) => {
+            cx.report(
+                o.key_loc("weight"),
+                &o.path("weight"),
+                Problem::new("a required term has no weight")
+                    .hint("write required: false for a preferred term, or remove the weight"),
+            );
+            return None;
+        }
+        (Some(true), None) | (None, None) => None,
+        (Some(false), None) => Some(100),
+        (_, Some(w)) => Some(w),
+    };
+    Some(PodAffinityTerm {
+        workload: workload?,
+        topology: topology?,
+        weight,
+    })
 }
 
 fn resolve_pdb(cx: &mut Cx, n: &Node, path: &str) -> Option<Pdb> {

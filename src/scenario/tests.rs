@@ -128,12 +128,14 @@ fn design_example_loads_with_resolved_values() {
             min_domains: None
         }]
     );
+    // The `anti_affinity` shorthand: a required term on the workload itself.
     assert_eq!(
-        web.anti_affinity,
-        Some(AntiAffinity {
+        web.affinity.pod_anti_affinity,
+        [PodAffinityTerm {
+            workload: 0,
             topology: Topology::Hostname,
-            required: true
-        })
+            weight: None
+        }]
     );
     assert_eq!(web.pdb, Some(Pdb::MinAvailable(IntOrPercent::Int(4))));
     assert_eq!(web.slo_min_ready, 4);
@@ -540,7 +542,15 @@ fn spread_affinity_and_tolerations() {
     ));
     let w = &s.workloads[0];
     assert!(!w.spread[0].do_not_schedule);
-    assert!(!w.anti_affinity.as_ref().unwrap().required);
+    assert_eq!(
+        w.affinity.pod_anti_affinity,
+        [PodAffinityTerm {
+            workload: 0,
+            topology: Topology::Zone,
+            weight: Some(100)
+        }],
+        "required: false is preferred with weight 100"
+    );
     assert_eq!(w.tolerations.len(), 2);
     assert!(w.tolerations[0].exists && w.tolerations[0].key.is_empty());
     assert_eq!(w.tolerations[1].effect, Some(TaintEffect::NoExecute));
@@ -570,6 +580,244 @@ fn spread_affinity_and_tolerations() {
         "    spread: [{topology: hostname}, {topology: zone}, {topology: hostname, max_skew: 3}]\n",
     ));
     assert_error(&lines, "workloads[0].spread[2]", "same topology");
+}
+
+#[test]
+fn affinity_resolves_terms_and_defaults() {
+    let text = format!(
+        "{}  - name: db
+    cpu: 1
+    memory: 1Gi
+    anti_affinity: {{topology: hostname}}
+    affinity:
+      pod_anti_affinity: [{{workload: web, topology: zone, weight: 40}}]
+",
+        with_workload(
+            "    affinity:
+      node:
+        required:
+          - match_expressions:
+              - {key: disk, operator: In, values: [ssd, nvme]}
+              - {key: gen, operator: Gt, values: [3]}
+          - match_expressions: [{key: topology.kubernetes.io/zone, operator: NotIn, values: [b]}]
+        preferred:
+          - {weight: 20, match_expressions: [{key: spot, operator: DoesNotExist}]}
+      pod_affinity:
+        - {workload: db, topology: zone}
+        - {topology: hostname, required: false}
+      pod_anti_affinity:
+        - {topology: hostname, weight: 7}
+    anti_affinity: {topology: zone, required: false}
+"
+        )
+    );
+    let s = ok(&text);
+    let a = &s.workloads[0].affinity;
+    assert_eq!(a.node.required.len(), 2);
+    assert_eq!(
+        a.node.required[0].match_expressions,
+        [
+            NodeSelectorRequirement {
+                key: "disk".into(),
+                operator: LabelOperator::In(vec!["ssd".into(), "nvme".into()])
+            },
+            NodeSelectorRequirement {
+                key: "gen".into(),
+                operator: LabelOperator::Gt(3)
+            }
+        ]
+    );
+    assert_eq!(a.node.preferred[0].weight, 20);
+    assert_eq!(
+        a.node.preferred[0].term.match_expressions[0].operator,
+        LabelOperator::DoesNotExist
+    );
+    let t = |workload, topology, weight| PodAffinityTerm {
+        workload,
+        topology,
+        weight,
+    };
+    // `workload` defaults to the workload itself; `required` defaults to
+    // true, preferred terms default to weight 100.
+    assert_eq!(
+        a.pod_affinity,
+        [
+            t(1, Topology::Zone, None),
+            t(0, Topology::Hostname, Some(100))
+        ]
+    );
+    // The anti_affinity shorthand comes after the explicit terms.
+    assert_eq!(
+        a.pod_anti_affinity,
+        [
+            t(0, Topology::Hostname, Some(7)),
+            t(0, Topology::Zone, Some(100))
+        ]
+    );
+    assert_eq!(
+        s.workloads[1].affinity.pod_anti_affinity,
+        [
+            t(0, Topology::Zone, Some(40)),
+            t(1, Topology::Hostname, None)
+        ]
+    );
+}
+
+#[test]
+fn affinity_rules() {
+    let lines = errors(&with_workload(
+        "    affinity:
+      node:
+        required:
+          - match_expressions:
+              - {key: disk, operator: in, values: [ssd]}
+              - {key: disk, operator: In}
+              - {key: disk, operator: Exists, values: [ssd]}
+              - {key: gen, operator: Lt, values: [a]}
+              - {key: gen, operator: Gt, values: [1, 2]}
+          - match_expressions: []
+          - match_expression: []
+        preferred:
+          - {weight: 0, match_expressions: [{key: a, operator: Exists}]}
+      pod_affinity:
+        - {workload: wbe, topology: zone}
+        - {topology: hostname, required: true, weight: 5}
+        - {topology: rack}
+      pod_anti_affinity: {topology: zone}
+",
+    ));
+    let p = "workloads[0].affinity";
+    let m = format!("{p}.node.required[0].match_expressions");
+    assert_error(&lines, &format!("{m}[0].operator"), "did you mean `In`?");
+    assert_error(
+        &lines,
+        &format!("{m}[1].values"),
+        "needs at least one value",
+    );
+    assert_error(&lines, &format!("{m}[2].values"), "takes no values");
+    assert_error(&lines, &format!("{m}[3].values"), "exactly one integer");
+    assert_error(&lines, &format!("{m}[4].values"), "exactly one integer");
+    assert_error(
+        &lines,
+        &format!("{p}.node.required[1].match_expressions"),
+        "at least one expression",
+    );
+    assert_error(
+        &lines,
+        &format!("{p}.node.required[2].match_expression"),
+        "did you mean `match_expressions`?",
+    );
+    assert_error(
+        &lines,
+        &format!("{p}.node.preferred[0].weight"),
+        "between 1 and 100",
+    );
+    assert_error(
+        &lines,
+        &format!("{p}.pod_affinity[0].workload"),
+        "did you mean `web`?",
+    );
+    assert_error(
+        &lines,
+        &format!("{p}.pod_affinity[1].weight"),
+        "required term has no weight",
+    );
+    assert_error(
+        &lines,
+        &format!("{p}.pod_affinity[2].topology"),
+        "expected one of zone, hostname",
+    );
+    assert_error(&lines, &format!("{p}.pod_anti_affinity"), "expected a list");
+
+    // Terms no pool can satisfy, and an empty requirement.
+    let lines = errors(&with_workload(
+        "    affinity: {node: {required: [{match_expressions: [{key: disk, operator: Exists}]}]}}
+",
+    ));
+    assert_error(
+        &lines,
+        "workloads[0].affinity.node.required",
+        "no node pool satisfies",
+    );
+    let lines = errors(&with_workload(
+        "    affinity: {node: {required: []}}
+",
+    ));
+    assert_error(
+        &lines,
+        "workloads[0].affinity.node.required",
+        "at least one term",
+    );
+    // The well-known zone label is known per pool; hostname is assumed to
+    // match.
+    ok(&with_workload(
+        "    node_selector: {topology.kubernetes.io/zone: b}
+    affinity: {node: {required: [{match_expressions: [{key: kubernetes.io/hostname, operator: In, values: [general-1]}]}]}}
+",
+    ));
+    let lines = errors(&with_workload(
+        "    node_selector: {topology.kubernetes.io/zone: c}
+",
+    ));
+    assert_error(
+        &lines,
+        "workloads[0].node_selector",
+        "no node pool has the labels",
+    );
+}
+
+#[test]
+fn scheduler_percentage_of_nodes_to_score() {
+    let cp = |body: &str| {
+        BASE.replace(
+            "      memory: 16Gi\n",
+            &format!("      memory: 16Gi\n  control_plane:\n    scheduler: {body}\n"),
+        )
+    };
+    assert_eq!(
+        ok(BASE)
+            .cluster
+            .control_plane
+            .scheduler
+            .percentage_of_nodes_to_score,
+        0,
+        "adaptive by default"
+    );
+    for (text, want) in [("30", 30), ("'30%'", 30), ("100", 100), ("0%", 0)] {
+        let s = ok(&cp(&format!("{{percentage_of_nodes_to_score: {text}}}")));
+        assert_eq!(
+            s.cluster
+                .control_plane
+                .scheduler
+                .percentage_of_nodes_to_score,
+            want,
+            "{text}"
+        );
+    }
+    let lines = errors(&cp("{percentage_of_nodes_to_score: 101}"));
+    assert_error(
+        &lines,
+        "cluster.control_plane.scheduler.percentage_of_nodes_to_score",
+        "between 0 and 100",
+    );
+    let lines = errors(&cp("{percentage_of_nodes: 10}"));
+    assert_error(
+        &lines,
+        "cluster.control_plane.scheduler.percentage_of_nodes",
+        "did you mean `percentage_of_nodes_to_score`?",
+    );
+    let s = load_set(
+        BASE,
+        &["cluster.control_plane.scheduler.percentage_of_nodes_to_score=15"],
+    )
+    .unwrap();
+    assert_eq!(
+        s.cluster
+            .control_plane
+            .scheduler
+            .percentage_of_nodes_to_score,
+        15
+    );
 }
 
 #[test]

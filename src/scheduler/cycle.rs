@@ -1,23 +1,105 @@
-//! One scheduling cycle for one pod: filter every node, score the feasible
-//! ones, pick the best with a random tie-break (kube-scheduler's
-//! `schedulePod`/`selectHost`).
+//! The scheduling framework and one scheduling cycle for one pod
+//! (upstream `schedulePod`, `schedule_one.go`):
+//!
+//! 1. PreFilter: each filter plugin of the [`Profile`] prepares its state
+//!    for this pod (or skips itself);
+//! 2. Filter: nodes are visited in the snapshot's order (zones round-robin,
+//!    upstream `nodeTree.list`), starting at the rotating
+//!    `nextStartNodeIndex`, until `numFeasibleNodesToFind` feasible nodes
+//!    are found (`percentageOfNodesToScore`); a node fails at its first
+//!    failing plugin;
+//! 3. PostFilter, when no node fits (preemption plugs in here);
+//! 4. PreScore, Score and NormalizeScore per score plugin over the feasible
+//!    nodes, then `Σ weight × score`;
+//! 5. selectHost: the best total, ties broken uniformly at random.
+//!
+//! Upstream filters nodes in parallel and stops "soon after" enough are
+//! found; kubesim visits them sequentially and stops exactly then, so a run
+//! is deterministic. Plugins live in [`super::plugins`].
 
-use super::score::{self, CpuMemory, NodeFitState, ResourceUse};
+use super::plugins;
+use super::score;
 use crate::engine::SimRng;
-use crate::model::{ClusterState, Node, NodeId, PodId};
-use crate::scenario::{ScoreStrategy, Topology, Workload};
+use crate::model::{ClusterState, DeploymentId, Node, NodeId, Pod, PodId};
+use crate::scenario::{SchedulerConfig, Topology, Workload};
 use rand::RngExt;
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// A failure reason as shown to users, e.g. `Insufficient cpu`.
+pub type Reason = Cow<'static, str>;
+
+/// How a filter rejected a node (upstream status codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// `Unschedulable`: removing pods (preemption) might make the node fit.
+    Unschedulable,
+    /// `UnschedulableAndUnresolvable`: preemption cannot help on this node.
+    UnschedulableAndUnresolvable,
+}
+
+/// Why one filter plugin rejected one node. NodeResourcesFit lists every
+/// short resource, so a rejection holds up to three reasons, kept inline so
+/// rejecting thousands of nodes allocates nothing for static reasons.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// The status code.
+    pub code: Code,
+    /// The first reason.
+    pub reason: Reason,
+    /// Further reasons of the same rejection.
+    pub more: [Option<&'static str>; 2],
+}
+
+impl Rejection {
+    /// A rejection with one reason.
+    pub fn new(code: Code, reason: impl Into<Reason>) -> Self {
+        Rejection {
+            code,
+            reason: reason.into(),
+            more: [None, None],
+        }
+    }
+
+    /// Every reason, first one first.
+    pub fn reasons(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.reason.as_ref()).chain(self.more.iter().flatten().copied())
+    }
+}
+
 /// Why nodes were filtered out, counted like upstream's
-/// "0/9 nodes are available: ..." message.
+/// "0/9 nodes are available: ..." message, plus what a PostFilter needs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Diagnosis {
-    /// Nodes considered.
+    /// Nodes in the snapshot.
     pub nodes: u32,
-    /// Reason -> number of nodes rejected for it (first failing filter).
-    pub reasons: BTreeMap<&'static str, u32>,
+    /// Reason -> number of nodes rejected for it (at their first failing
+    /// filter; a node short of two resources counts for both).
+    pub reasons: BTreeMap<Reason, u32>,
+    /// Nodes rejected with [`Code::Unschedulable`], in visiting order: where
+    /// preemption might help (upstream `nodesWherePreemptionMightHelp`).
+    pub resolvable: Vec<NodeId>,
+    /// What the PostFilter plugins proposed, if any (upstream: the cycle
+    /// still fails; the pod is nominated and waits for its victims).
+    pub nomination: Option<Nomination>,
+}
+
+impl Diagnosis {
+    fn record(&mut self, node: NodeId, r: &Rejection) {
+        for reason in r.reasons() {
+            match self.reasons.get_mut(reason) {
+                Some(n) => *n += 1,
+                None => {
+                    self.reasons.insert(Cow::Owned(reason.to_owned()), 1);
+                }
+            }
+        }
+        if r.code == Code::Unschedulable {
+            self.resolvable.push(node);
+        }
+    }
 }
 
 impl fmt::Display for Diagnosis {
@@ -25,9 +107,19 @@ impl fmt::Display for Diagnosis {
         let reasons = self
             .reasons
             .iter()
-            .flat_map(|(r, n)| std::iter::repeat_n(*r, *n as usize));
+            .flat_map(|(r, n)| std::iter::repeat_n(r.as_ref(), *n as usize));
         f.write_str(&score::fit_error_message(self.nodes as usize, reasons))
     }
+}
+
+/// A PostFilter's proposal: run the pod on `node` once `victims` are gone
+/// (upstream `nominatedNodeName` and the preemption victims).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Nomination {
+    /// The nominated node.
+    pub node: NodeId,
+    /// Pods to delete so the pod fits there.
+    pub victims: Vec<PodId>,
 }
 
 /// The result of a cycle.
@@ -39,249 +131,561 @@ pub enum Outcome {
     Unschedulable(Diagnosis),
 }
 
-/// Counts of the workload's pods per topology domain, for spread and
-/// anti-affinity.
-struct DomainCounts {
-    // Active (non-terminating) matching pods: PodTopologySpread skips
-    // terminating pods when counting.
-    active_by_node: BTreeMap<NodeId, u32>,
-    active_by_zone: Vec<u32>,
-    // All bound matching pods, terminating included: the scheduler's NodeInfo
-    // still holds them, and InterPodAffinity sees them.
-    any_by_node: BTreeMap<NodeId, u32>,
-    any_by_zone: Vec<u32>,
+/// Everything plugins may read during one cycle.
+pub struct CycleContext<'a> {
+    /// The cluster.
+    pub state: &'a ClusterState,
+    /// Every workload, indexed like `state.deployments`.
+    pub workloads: &'a [Workload],
+    /// Zone names, indexed by `Node::zone`.
+    pub zones: &'a [String],
+    /// The scheduler configuration.
+    pub config: &'a SchedulerConfig,
+    /// Which workloads' pod (anti-)affinity terms select which workload.
+    pub affinity: &'a AffinityIndex,
+    /// The snapshot: live nodes in upstream's order.
+    pub nodes: &'a NodeList,
+    /// The pod being scheduled.
+    pub pod_id: PodId,
+    /// The pod being scheduled.
+    pub pod: &'a Pod,
+    /// Its workload.
+    pub workload: &'a Workload,
 }
 
-impl DomainCounts {
-    fn new(state: &ClusterState, pod: PodId, zones: usize) -> Self {
-        let dep = state.pod(pod).deployment;
-        let mut c = DomainCounts {
-            active_by_node: BTreeMap::new(),
-            active_by_zone: vec![0; zones],
-            any_by_node: BTreeMap::new(),
-            any_by_zone: vec![0; zones],
+impl<'a> CycleContext<'a> {
+    /// The pod's workload id.
+    pub fn workload_id(&self) -> DeploymentId {
+        self.pod.deployment
+    }
+
+    /// A node by id.
+    pub fn node(&self, id: NodeId) -> &'a Node {
+        self.state.node(id)
+    }
+
+    /// A node label as the scheduler sees it (well-known labels included).
+    pub fn label(&self, node: &'a Node, key: &str) -> Option<&'a str> {
+        plugins::node_label(node, self.zones, key)
+    }
+
+    /// Pods of workload `w` bound to a node of the snapshot, terminating
+    /// ones included (they stay in the scheduler's NodeInfo until gone).
+    pub fn bound_pods(&self, w: usize) -> impl Iterator<Item = (&'a Pod, NodeId)> + use<'a> {
+        let state = self.state;
+        state.deployments[w]
+            .replica_sets
+            .iter()
+            .flat_map(move |rs| state.rs(*rs).pods.iter())
+            .filter_map(move |&p| {
+                let pod = state.pod(p);
+                let n = pod.node?;
+                (!pod.gone && !state.node(n).removed).then_some((pod, n))
+            })
+    }
+
+    /// The topology domain of a node: its id for hostname, its zone.
+    pub fn domain(&self, topology: Topology, node: NodeId) -> usize {
+        match topology {
+            Topology::Hostname => node.idx(),
+            Topology::Zone => self.node(node).zone,
+        }
+    }
+}
+
+/// A filter plugin prepared for one pod (its PreFilter has run).
+pub trait FilterPlugin {
+    /// Upstream plugin name.
+    fn name(&self) -> &'static str;
+    /// Whether the pod may run on `node`.
+    fn filter(&self, cx: &CycleContext<'_>, node: NodeId) -> Result<(), Rejection>;
+}
+
+/// A score plugin prepared for one pod and its feasible nodes (its PreScore
+/// has run).
+pub trait ScorePlugin {
+    /// Upstream plugin name.
+    fn name(&self) -> &'static str;
+    /// The raw score of a feasible node.
+    fn score(&self, cx: &CycleContext<'_>, node: NodeId) -> i64;
+    /// NormalizeScore over the raw scores of all feasible nodes, in place;
+    /// the result must lie in `0..=100`. The default leaves them as they are
+    /// (plugins that already score 0..=100).
+    fn normalize(&self, _scores: &mut [i64]) {}
+}
+
+/// A filter plugin's PreFilter: its state for this cycle, or `None` to skip
+/// the plugin (upstream `Skip`).
+pub type PreFilterFn = for<'a> fn(&CycleContext<'a>) -> Option<Box<dyn FilterPlugin + 'a>>;
+
+/// A score plugin's PreScore over the feasible nodes, or `None` to skip it
+/// (every node then gets 0 from it).
+pub type PreScoreFn = for<'a> fn(&CycleContext<'a>, &[NodeId]) -> Option<Box<dyn ScorePlugin + 'a>>;
+
+/// A PostFilter, run when no node passed the filters; may nominate a node.
+/// It gets the profile so it can run the filters again (with
+/// [`run_filters`], on a context whose state has the victims removed).
+pub type PostFilterFn = fn(&Profile, &CycleContext<'_>, &Diagnosis) -> Option<Nomination>;
+
+/// Which plugins run, in which order, with which score weights (upstream
+/// `KubeSchedulerProfile`).
+#[derive(Clone)]
+pub struct Profile {
+    /// Filter plugins, in order (a node fails at its first failing one).
+    pub filters: Vec<(&'static str, PreFilterFn)>,
+    /// Score plugins with their weights.
+    pub scores: Vec<(&'static str, PreScoreFn, i64)>,
+    /// PostFilter plugins, in order; the first nomination wins.
+    pub post_filters: Vec<(&'static str, PostFilterFn)>,
+}
+
+impl Profile {
+    /// Upstream's default profile, restricted to what kubesim models
+    /// (`apis/config/v1/default_plugins.go`). Filters: NodeUnschedulable,
+    /// NodeName (no pod names a node here: skipped), TaintToleration,
+    /// NodeAffinity, NodeResourcesFit, PodTopologySpread, InterPodAffinity.
+    /// Scores (weight): TaintToleration (3), NodeAffinity (2),
+    /// NodeResourcesFit (1), PodTopologySpread (2), InterPodAffinity (2),
+    /// NodeResourcesBalancedAllocation (1). ImageLocality (1) is left out:
+    /// images are not modelled, so it would give every node 0. No
+    /// PostFilter yet (DefaultPreemption is wired separately).
+    pub fn default_profile() -> Self {
+        use plugins::*;
+        Profile {
+            filters: vec![
+                (node_unschedulable::NAME, node_unschedulable::pre_filter),
+                (taint_toleration::NAME, taint_toleration::pre_filter),
+                (node_affinity::NAME, node_affinity::pre_filter),
+                (node_resources::FIT, node_resources::pre_filter),
+                (topology_spread::NAME, topology_spread::pre_filter),
+                (inter_pod_affinity::NAME, inter_pod_affinity::pre_filter),
+            ],
+            scores: vec![
+                (taint_toleration::NAME, taint_toleration::pre_score, 3),
+                (node_affinity::NAME, node_affinity::pre_score, 2),
+                (node_resources::FIT, node_resources::pre_score_fit, 1),
+                (topology_spread::NAME, topology_spread::pre_score, 2),
+                (inter_pod_affinity::NAME, inter_pod_affinity::pre_score, 2),
+                (
+                    node_resources::BALANCED,
+                    node_resources::pre_score_balanced,
+                    1,
+                ),
+            ],
+            post_filters: Vec::new(),
+        }
+    }
+}
+
+/// The scheduler's snapshot of the node list: live nodes with zones visited
+/// round-robin (zones in order of their first node, nodes in creation
+/// order), as upstream `nodeTree.list` orders `NodeInfos().List()`.
+#[derive(Clone, Debug, Default)]
+pub struct NodeList {
+    order: Vec<NodeId>,
+    live_per_zone: Vec<u32>,
+    // Arena length the list was built from; None forces a rebuild.
+    built_from: Option<usize>,
+    // Set when a cycle met a removed node nobody announced.
+    stale: Cell<bool>,
+}
+
+impl NodeList {
+    /// Live nodes in visiting order.
+    pub fn order(&self) -> &[NodeId] {
+        &self.order
+    }
+
+    /// Number of live nodes.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// True when no node is live.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Live nodes in zone `z`.
+    pub fn live_in_zone(&self, z: usize) -> u32 {
+        self.live_per_zone.get(z).copied().unwrap_or(0)
+    }
+
+    /// Rebuilds the list if nodes were added since, or if it was marked
+    /// stale.
+    fn refresh(&mut self, state: &ClusterState, zones: usize) {
+        if self.built_from == Some(state.nodes.len()) && !self.stale.get() {
+            return;
+        }
+        self.stale.set(false);
+        let mut by_zone: Vec<Vec<NodeId>> = Vec::new();
+        let mut zone_order: Vec<usize> = Vec::new();
+        self.live_per_zone = vec![0; zones];
+        for (i, n) in state.nodes.iter().enumerate() {
+            if n.removed {
+                continue;
+            }
+            if by_zone.len() <= n.zone {
+                by_zone.resize(n.zone + 1, Vec::new());
+            }
+            if by_zone[n.zone].is_empty() {
+                zone_order.push(n.zone);
+            }
+            by_zone[n.zone].push(NodeId(i as u32));
+            if self.live_per_zone.len() <= n.zone {
+                self.live_per_zone.resize(n.zone + 1, 0);
+            }
+            self.live_per_zone[n.zone] += 1;
+        }
+        self.order.clear();
+        let longest = by_zone.iter().map(Vec::len).max().unwrap_or(0);
+        for i in 0..longest {
+            for &z in &zone_order {
+                if let Some(&n) = by_zone[z].get(i) {
+                    self.order.push(n);
+                }
+            }
+        }
+        self.built_from = Some(state.nodes.len());
+    }
+}
+
+/// One pod (anti-)affinity term, indexed by the workload it selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexedTerm {
+    /// The workload that carries the term.
+    pub source: usize,
+    /// Its topology key.
+    pub topology: Topology,
+    /// Which kind of term.
+    pub kind: TermKind,
+}
+
+/// The four kinds of pod (anti-)affinity terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TermKind {
+    /// Required affinity.
+    RequiredAffinity,
+    /// Preferred affinity with its weight.
+    PreferredAffinity(u32),
+    /// Required anti-affinity.
+    RequiredAntiAffinity,
+    /// Preferred anti-affinity with its weight.
+    PreferredAntiAffinity(u32),
+}
+
+/// For each workload, the terms (of any workload) that select its pods:
+/// what the symmetric rules of InterPodAffinity need (existing pods' terms
+/// against the incoming pod), found without scanning every pod.
+#[derive(Clone, Debug, Default)]
+pub struct AffinityIndex {
+    selecting: Vec<Vec<IndexedTerm>>,
+}
+
+impl AffinityIndex {
+    /// Indexes the terms of `workloads`.
+    pub fn new(workloads: &[Workload]) -> Self {
+        let mut selecting = vec![Vec::new(); workloads.len()];
+        for (source, w) in workloads.iter().enumerate() {
+            let a = &w.affinity;
+            let terms = a
+                .pod_affinity
+                .iter()
+                .map(|t| {
+                    let kind = match t.weight {
+                        None => TermKind::RequiredAffinity,
+                        Some(w) => TermKind::PreferredAffinity(w),
+                    };
+                    (t, kind)
+                })
+                .chain(a.pod_anti_affinity.iter().map(|t| {
+                    let kind = match t.weight {
+                        None => TermKind::RequiredAntiAffinity,
+                        Some(w) => TermKind::PreferredAntiAffinity(w),
+                    };
+                    (t, kind)
+                }));
+            for (t, kind) in terms {
+                if let Some(list) = selecting.get_mut(t.workload) {
+                    list.push(IndexedTerm {
+                        source,
+                        topology: t.topology,
+                        kind,
+                    });
+                }
+            }
+        }
+        AffinityIndex { selecting }
+    }
+
+    /// The terms that select pods of workload `w`, in workload order.
+    pub fn selecting(&self, w: usize) -> &[IndexedTerm] {
+        self.selecting.get(w).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The scheduler: its profile and configuration, and the state kube-scheduler
+/// keeps between cycles (the rotating start index, the node snapshot order).
+/// Owned by the simulation; `schedule_one` is one scheduling cycle.
+#[derive(Clone)]
+pub struct Scheduler {
+    profile: Profile,
+    config: SchedulerConfig,
+    zones: Vec<String>,
+    affinity: AffinityIndex,
+    nodes: NodeList,
+    next_start_node_index: usize,
+}
+
+impl Scheduler {
+    /// A scheduler with the default profile for a cluster with these zones
+    /// and workloads.
+    pub fn new(config: &SchedulerConfig, zones: &[String], workloads: &[Workload]) -> Self {
+        Self::with_profile(Profile::default_profile(), config, zones, workloads)
+    }
+
+    /// A scheduler with a custom profile.
+    pub fn with_profile(
+        profile: Profile,
+        config: &SchedulerConfig,
+        zones: &[String],
+        workloads: &[Workload],
+    ) -> Self {
+        Scheduler {
+            profile,
+            config: config.clone(),
+            zones: zones.to_vec(),
+            affinity: AffinityIndex::new(workloads),
+            nodes: NodeList::default(),
+            next_start_node_index: 0,
+        }
+    }
+
+    /// The profile in use.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// Upstream `nextStartNodeIndex`: where the next cycle starts visiting
+    /// the node list.
+    pub fn next_start_node_index(&self) -> usize {
+        self.next_start_node_index
+    }
+
+    /// Must be called when a node is removed (`Node::removed` set), so the
+    /// snapshot order is rebuilt; added nodes are noticed on their own.
+    pub fn node_set_changed(&mut self) {
+        self.nodes.built_from = None;
+    }
+
+    /// Runs `f` with the profile and a context for `pod`, as a cycle would.
+    fn with_cycle<R>(
+        &mut self,
+        state: &ClusterState,
+        workloads: &[Workload],
+        pod: PodId,
+        f: impl FnOnce(&Profile, &CycleContext<'_>) -> R,
+    ) -> R {
+        self.nodes.refresh(state, self.zones.len());
+        let p = state.pod(pod);
+        let cx = CycleContext {
+            state,
+            workloads,
+            zones: &self.zones,
+            config: &self.config,
+            affinity: &self.affinity,
+            nodes: &self.nodes,
+            pod_id: pod,
+            pod: p,
+            workload: &workloads[p.deployment.idx()],
         };
-        for rs in &state.deployment(dep).replica_sets {
-            for &p in &state.rs(*rs).pods {
-                let pd = state.pod(p);
-                let Some(n) = pd.node else { continue };
-                if pd.gone || p == pod {
+        f(&self.profile, &cx)
+    }
+
+    /// Runs PreFilter and every filter of the profile for `pod` on one node,
+    /// as a cycle would: for diagnostics, tests and PostFilter plugins.
+    pub fn filter_node(
+        &mut self,
+        state: &ClusterState,
+        workloads: &[Workload],
+        pod: PodId,
+        node: NodeId,
+    ) -> Result<(), Rejection> {
+        self.with_cycle(state, workloads, pod, |profile, cx| {
+            run_filters(&pre_filter(profile, cx), cx, node)
+        })
+    }
+
+    /// Each score plugin's raw and normalized scores of `feasible` for
+    /// `pod`, as a cycle would compute them (plugins that skip themselves
+    /// are left out): for diagnostics and tests.
+    pub fn score_breakdown(
+        &mut self,
+        state: &ClusterState,
+        workloads: &[Workload],
+        pod: PodId,
+        feasible: &[NodeId],
+    ) -> Vec<PluginScores> {
+        self.with_cycle(state, workloads, pod, |profile, cx| {
+            let mut out = Vec::new();
+            for &(name, pre_score, weight) in &profile.scores {
+                let Some(plugin) = pre_score(cx, feasible) else {
                     continue;
-                }
-                let zone = state.node(n).zone;
-                *c.any_by_node.entry(n).or_default() += 1;
-                c.any_by_zone[zone] += 1;
-                if pd.is_active() {
-                    *c.active_by_node.entry(n).or_default() += 1;
-                    c.active_by_zone[zone] += 1;
-                }
+                };
+                let raw: Vec<i64> = feasible.iter().map(|&n| plugin.score(cx, n)).collect();
+                let mut normalized = raw.clone();
+                plugin.normalize(&mut normalized);
+                out.push(PluginScores {
+                    name,
+                    weight,
+                    raw,
+                    normalized,
+                });
+            }
+            out
+        })
+    }
+
+    /// Runs one scheduling cycle for `pod`. `workloads` are the scenario's,
+    /// indexed like `state.deployments`; `rng` is the scheduler's own
+    /// stream, used only to break ties between the best nodes.
+    pub fn schedule_one(
+        &mut self,
+        state: &ClusterState,
+        workloads: &[Workload],
+        pod: PodId,
+        rng: &mut SimRng,
+    ) -> Outcome {
+        let Scheduler {
+            profile,
+            config,
+            zones,
+            affinity,
+            nodes,
+            next_start_node_index,
+        } = self;
+        nodes.refresh(state, zones.len());
+        let p = state.pod(pod);
+        let cx = CycleContext {
+            state,
+            workloads,
+            zones,
+            config,
+            affinity,
+            nodes,
+            pod_id: pod,
+            pod: p,
+            workload: &workloads[p.deployment.idx()],
+        };
+
+        let filters = pre_filter(profile, &cx);
+
+        // Filter, from the rotating start, until enough feasible nodes.
+        let all = nodes.order();
+        let n = all.len();
+        let to_find =
+            score::adaptive_nodes_to_find(n as u32, config.percentage_of_nodes_to_score) as usize;
+        let mut diag = Diagnosis {
+            nodes: n as u32,
+            ..Diagnosis::default()
+        };
+        let mut feasible: Vec<NodeId> = Vec::with_capacity(to_find.min(n));
+        let start = *next_start_node_index;
+        let mut processed = 0;
+        for i in 0..n {
+            if feasible.len() >= to_find {
+                break;
+            }
+            let id = all[(start + i) % n];
+            processed += 1;
+            if state.node(id).removed {
+                // Removed without `node_set_changed`: rebuild next cycle.
+                nodes.stale.set(true);
+                continue;
+            }
+            match run_filters(&filters, &cx, id) {
+                Ok(()) => feasible.push(id),
+                Err(r) => diag.record(id, &r),
             }
         }
-        c
+        // Upstream: (start + feasible + rejected) mod |all nodes|.
+        if n > 0 {
+            *next_start_node_index = (start + processed) % n;
+        }
+
+        if feasible.is_empty() {
+            diag.nomination = profile
+                .post_filters
+                .iter()
+                .find_map(|(_, f)| f(profile, &cx, &diag));
+            return Outcome::Unschedulable(diag);
+        }
+        // Upstream skips scoring when a single node is feasible.
+        if let [only] = feasible[..] {
+            return Outcome::Bind(only);
+        }
+
+        let totals = score_nodes(profile, &cx, &feasible);
+        let scored: Vec<(NodeId, i64)> = feasible.into_iter().zip(totals).collect();
+        // Ties are broken uniformly at random from the scheduler's own stream.
+        let chosen =
+            score::select_host(&scored, |k| rng.random_range(0..k)).expect("feasible is not empty");
+        Outcome::Bind(chosen)
     }
 }
 
-/// Runs the filters and scores for `pod` (a pod of `workload`) and picks a
-/// node. `rng` is the scheduler's own stream, used only for tie-breaks.
-pub fn schedule_one(
-    state: &ClusterState,
-    workload: &Workload,
-    strategy: &ScoreStrategy,
-    zones: usize,
-    pod: PodId,
-    rng: &mut SimRng,
-) -> Outcome {
-    let p = state.pod(pod);
-    let needs_counts = !workload.spread.is_empty() || workload.anti_affinity.is_some();
-    let counts = needs_counts.then(|| DomainCounts::new(state, pod, zones));
-    // Eligible domains for spread: nodes passing the node selector
-    // (nodeAffinityPolicy Honor) whatever their taints (nodeTaintsPolicy
-    // Ignore), the upstream defaults.
-    let eligible = |n: &Node| !n.removed && selector_matches(workload, n);
-    let global_mins = counts
-        .as_ref()
-        .map(|c| spread_global_mins(state, workload, c, &eligible))
-        .unwrap_or_default();
+/// One score plugin's scores of a set of nodes (see
+/// [`Scheduler::score_breakdown`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginScores {
+    /// Plugin name.
+    pub name: &'static str,
+    /// Its weight in the profile.
+    pub weight: i64,
+    /// Score results, in the order of the nodes given.
+    pub raw: Vec<i64>,
+    /// After NormalizeScore.
+    pub normalized: Vec<i64>,
+}
 
-    let mut diag = Diagnosis::default();
-    let mut feasible: Vec<NodeId> = Vec::new();
-    for (i, node) in state.nodes.iter().enumerate() {
-        if node.removed {
+/// Runs every PreFilter of `profile` for the context's pod: the prepared
+/// filter plugins, skipped ones left out.
+pub fn pre_filter<'a>(profile: &Profile, cx: &CycleContext<'a>) -> Vec<Box<dyn FilterPlugin + 'a>> {
+    profile.filters.iter().filter_map(|(_, f)| f(cx)).collect()
+}
+
+/// Runs the prepared filters on one node: the first failure decides.
+pub fn run_filters(
+    filters: &[Box<dyn FilterPlugin + '_>],
+    cx: &CycleContext<'_>,
+    node: NodeId,
+) -> Result<(), Rejection> {
+    filters.iter().try_for_each(|f| f.filter(cx, node))
+}
+
+/// PreScore, Score, NormalizeScore and weighting of every score plugin of
+/// `profile` over `feasible`: each node's `Σ weight × normalized score`.
+pub fn score_nodes(profile: &Profile, cx: &CycleContext<'_>, feasible: &[NodeId]) -> Vec<i64> {
+    let mut totals = vec![0i64; feasible.len()];
+    let mut scores = vec![0i64; feasible.len()];
+    for &(_, pre_score, weight) in &profile.scores {
+        let Some(plugin) = pre_score(cx, feasible) else {
             continue;
-        }
-        diag.nodes += 1;
-        let id = NodeId(i as u32);
-        let reason = if node.unschedulable {
-            Some("node(s) were unschedulable")
-        } else if !node.ready {
-            Some("node(s) had untolerated taint {node.kubernetes.io/unreachable}")
-        } else if !node.taints_tolerated(&workload.tolerations) {
-            Some("node(s) had untolerated taint(s)")
-        } else if !selector_matches(workload, node) {
-            Some("node(s) didn't match Pod's node affinity/selector")
-        } else if let Some(r) = fit_failure(node, p, &mut diag) {
-            Some(r)
-        } else if let Some(c) = &counts {
-            spread_or_affinity_violation(state, workload, c, &global_mins, id)
-        } else {
-            None
         };
-        match reason {
-            Some(r) => *diag.reasons.entry(r).or_default() += 1,
-            None => feasible.push(id),
+        for (s, &n) in scores.iter_mut().zip(feasible) {
+            *s = plugin.score(cx, n);
+        }
+        plugin.normalize(&mut scores);
+        debug_assert!(
+            scores
+                .iter()
+                .all(|s| (0..=score::MAX_NODE_SCORE).contains(s)),
+            "{} normalized out of range: {scores:?}",
+            plugin.name()
+        );
+        for (t, s) in totals.iter_mut().zip(&scores) {
+            *t += s * weight;
         }
     }
-    if feasible.is_empty() {
-        return Outcome::Unschedulable(diag);
-    }
-
-    let scored: Vec<(NodeId, i64)> = feasible
-        .into_iter()
-        .map(|id| {
-            (
-                id,
-                node_score(strategy, state.node(id), p.cpu.0, p.memory.0),
-            )
-        })
-        .collect();
-    // Ties are broken uniformly at random from the scheduler's own stream.
-    let chosen =
-        score::select_host(&scored, |n| rng.random_range(0..n)).expect("feasible is not empty");
-    Outcome::Bind(chosen)
-}
-
-/// NodeResourcesFit filter. Every shortage is counted in the diagnosis, as
-/// upstream lists each insufficient resource; the first one is returned.
-fn fit_failure(node: &Node, p: &crate::model::Pod, diag: &mut Diagnosis) -> Option<&'static str> {
-    let fit = score::fits(
-        CpuMemory::new(p.cpu.0 as i64, p.memory.0 as i64),
-        &NodeFitState {
-            allocatable: CpuMemory::new(node.cpu.0 as i64, node.memory.0 as i64),
-            requested: CpuMemory::new(node.requested_cpu.0 as i64, node.requested_memory.0 as i64),
-            pod_count: node.pod_count(),
-            max_pods: node.max_pods,
-        },
-    );
-    let mut reasons = fit.reasons();
-    let first = reasons.next()?;
-    for r in reasons {
-        *diag.reasons.entry(r).or_default() += 1;
-    }
-    Some(first)
-}
-
-fn selector_matches(workload: &Workload, node: &Node) -> bool {
-    workload
-        .node_selector
-        .iter()
-        .all(|(k, v)| node.labels.get(k) == Some(v))
-}
-
-/// `globalMin` of each DoNotSchedule spread constraint, computed once per
-/// cycle: the smallest count of matching pods over the eligible domains, or
-/// 0 when there are fewer domains than `minDomains`.
-fn spread_global_mins(
-    state: &ClusterState,
-    workload: &Workload,
-    c: &DomainCounts,
-    eligible: &dyn Fn(&Node) -> bool,
-) -> Vec<u32> {
-    let mut zone_eligible = vec![false; c.active_by_zone.len()];
-    let mut node_domains = 0u32;
-    let mut node_min = u32::MAX;
-    for (i, n) in state.nodes.iter().enumerate() {
-        if eligible(n) {
-            zone_eligible[n.zone] = true;
-            node_domains += 1;
-            node_min = node_min.min(
-                c.active_by_node
-                    .get(&NodeId(i as u32))
-                    .copied()
-                    .unwrap_or(0),
-            );
-        }
-    }
-    let zone_counts: Vec<u32> = zone_eligible
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| **e)
-        .map(|(z, _)| c.active_by_zone[z])
-        .collect();
-    workload
-        .spread
-        .iter()
-        .map(|sc| {
-            let (domains, min) = match sc.topology {
-                Topology::Zone => (
-                    zone_counts.len() as u32,
-                    zone_counts.iter().copied().min().unwrap_or(0),
-                ),
-                Topology::Hostname => (
-                    node_domains,
-                    if node_min == u32::MAX { 0 } else { node_min },
-                ),
-            };
-            match sc.min_domains {
-                Some(md) if domains < md => 0,
-                _ => min,
-            }
-        })
-        .collect()
-}
-
-/// PodTopologySpread (DoNotSchedule constraints) and required pod
-/// anti-affinity among the workload's own pods.
-fn spread_or_affinity_violation(
-    state: &ClusterState,
-    workload: &Workload,
-    c: &DomainCounts,
-    global_mins: &[u32],
-    id: NodeId,
-) -> Option<&'static str> {
-    let node = state.node(id);
-    for (sc, &global_min) in workload.spread.iter().zip(global_mins) {
-        if !sc.do_not_schedule {
-            continue;
-        }
-        let mine = match sc.topology {
-            Topology::Zone => c.active_by_zone[node.zone],
-            Topology::Hostname => c.active_by_node.get(&id).copied().unwrap_or(0),
-        };
-        // matchNum(domain) + selfMatch(1) - globalMin <= maxSkew (filtering.go)
-        if mine + 1 > global_min + sc.max_skew {
-            return Some("node(s) didn't match pod topology spread constraints");
-        }
-    }
-    if let Some(aa) = &workload.anti_affinity
-        && aa.required
-    {
-        let taken = match aa.topology {
-            Topology::Hostname => c.any_by_node.get(&id).copied().unwrap_or(0) > 0,
-            Topology::Zone => c.any_by_zone[node.zone] > 0,
-        };
-        if taken {
-            return Some("node(s) didn't match pod anti-affinity rules");
-        }
-    }
-    None
-}
-
-/// Weighted sum of the resource scoring plugins of the default profile:
-/// NodeResourcesFit (the configured strategy, weight 1) and
-/// NodeResourcesBalancedAllocation (weight 1). Both already give 0..=100, so
-/// they have no NormalizeScore step. Requests are explicit in kubesim, so the
-/// non-zero defaults (100m, 200Mi) never apply.
-fn node_score(strategy: &ScoreStrategy, node: &Node, cpu: u64, mem: u64) -> i64 {
-    let cpu_use = ResourceUse::new((node.requested_cpu.0 + cpu) as i64, node.cpu.0 as i64);
-    let mem_use = ResourceUse::new((node.requested_memory.0 + mem) as i64, node.memory.0 as i64);
-    let weighted = [(cpu_use, 1), (mem_use, 1)];
-    let fit = match strategy {
-        ScoreStrategy::LeastAllocated => score::least_allocated(&weighted),
-        ScoreStrategy::MostAllocated => score::most_allocated(&weighted),
-        ScoreStrategy::RequestedToCapacityRatio { shape } => {
-            score::requested_to_capacity_ratio(&weighted, shape)
-        }
-    };
-    let balanced = score::balanced_allocation(&[cpu_use, mem_use]);
-    score::weighted_total([(fit, 1), (balanced, 1)])
+    totals
 }

@@ -1,9 +1,15 @@
-//! kube-scheduler: the scheduling queue, the filter/score cycle, and the
-//! plugins' scoring arithmetic restated from upstream.
+//! kube-scheduler: the scheduling queue, the plugin framework and one
+//! scheduling cycle, the default profile's plugins, and their scoring
+//! arithmetic restated from upstream.
 //!
 //! `score` holds pure functions checked against Kubernetes' own test
-//! vectors; `cycle` applies them to the cluster state for one pod; `queue`
-//! orders pending pods with upstream's backoff.
+//! vectors; `plugins` applies them (and the other default plugins) to the
+//! cluster state; `cycle` is the framework running a profile's plugins for
+//! one pod; `queue` orders pending pods with upstream's backoff.
 pub mod cycle;
+pub mod plugins;
 pub mod queue;
 pub mod score;
+
+#[cfg(test)]
+mod tests;

@@ -259,6 +259,7 @@ impl Simulation {
             self.pod_gone(pod);
         }
         self.update_node(n, |node| node.removed = true);
+        self.scheduler.node_set_changed();
         let name = self.state.node(n).name.clone();
         self.log("node_removed", name, String::new());
         self.check_drain_complete(n);

@@ -31,7 +31,7 @@ use crate::engine::{Engine, RngStreams, SimDuration, SimRng, SimTime};
 use crate::metrics::{ClusterMetrics, WorkloadMetrics};
 use crate::model::*;
 use crate::scenario::{EventAction, Scenario};
-use crate::scheduler::cycle::{self, Outcome};
+use crate::scheduler::cycle::{Outcome, Scheduler};
 use crate::scheduler::queue::{self, SchedulingQueue};
 use rand::RngExt;
 use result::RolloutTracker;
@@ -68,6 +68,7 @@ pub struct Simulation {
     state: ClusterState,
     seed: u64,
     streams: RngStreams,
+    scheduler: Scheduler,
     rng_scheduler: SimRng,
     rng_chaos: SimRng,
     rng_uid: SimRng,
@@ -110,6 +111,11 @@ impl Simulation {
             state: ClusterState::default(),
             seed,
             streams,
+            scheduler: Scheduler::new(
+                &scenario.cluster.control_plane.scheduler,
+                &scenario.cluster.zones,
+                &scenario.workloads,
+            ),
             rng_scheduler: streams.stream("scheduler"),
             rng_chaos: streams.stream("chaos"),
             rng_uid: streams.stream("pod-uid"),
@@ -515,19 +521,14 @@ impl Simulation {
     fn run_scheduler_cycle(&mut self) {
         let now = self.engine.now();
         self.queue.flush_backoff(now);
-        let zones = self.scenario.cluster.zones.len();
         while let Some(pod) = self.queue.pop_active() {
             let p = self.state.pod(pod);
             if !p.is_active() || p.node.is_some() {
                 continue;
             }
-            let w = &self.scenario.workloads[p.deployment.idx()];
-            let strategy = &self.scenario.cluster.control_plane.scheduler.score;
-            match cycle::schedule_one(
+            match self.scheduler.schedule_one(
                 &self.state,
-                w,
-                strategy,
-                zones,
+                &self.scenario.workloads,
                 pod,
                 &mut self.rng_scheduler,
             ) {

@@ -40,20 +40,6 @@ pub fn check(sc: &Scenario) -> Result<(), Unsupported> {
                 "the horizontal pod autoscaler",
             );
         }
-        for (j, s) in w.spread.iter().enumerate() {
-            if !s.do_not_schedule {
-                refuse(
-                    format!("workloads[{i}].spread[{j}].when_unsatisfiable"),
-                    "schedule_anyway (spread scoring)",
-                );
-            }
-        }
-        if w.anti_affinity.as_ref().is_some_and(|a| !a.required) {
-            refuse(
-                format!("workloads[{i}].anti_affinity.required"),
-                "preferred anti-affinity (false)",
-            );
-        }
     }
     if problems.is_empty() {
         Ok(())

@@ -206,27 +206,16 @@ impl Simulation {
         let d = r.deployment;
         let id = PodId(self.state.pods.len() as u32);
         let uid = self.rng_uid.random::<u64>();
-        self.state.pods.push(Pod {
+        let priority = self.state.deployment(d).priority;
+        self.state.pods.push(Pod::new(
             rs,
-            deployment: d,
-            phase: PodPhase::Pending,
-            node: None,
-            cpu: r.template.cpu,
-            memory: r.template.memory,
-            priority: self.state.deployment(d).priority,
-            created_at: now,
-            ready_since: None,
-            deleted_at: None,
-            marked_not_ready: false,
-            gone: false,
-            timer: None,
-            crash_timer: None,
-            restarts: 0,
-            last_crash: None,
-            crash_streak: 0,
+            d,
+            r.template.cpu,
+            r.template.memory,
+            priority,
+            now,
             uid,
-            failed_attempts: 0,
-        });
+        ));
         self.state.replica_sets[rs.idx()].pods.push(id);
         self.account_pod(id, PodFlags::default(), self.pod_flags(id));
         let prio = self.state.pod(id).priority;

@@ -1,0 +1,150 @@
+//! TaintToleration (upstream `tainttoleration/taint_toleration.go`).
+//!
+//! Filter: the first NoSchedule or NoExecute taint of the node that the pod
+//! does not tolerate rejects it. Score: the number of PreferNoSchedule
+//! taints the pod does not tolerate, normalized in reverse (fewer is
+//! better).
+//!
+//! A node's taints are its pool's, then those the control plane adds: a
+//! cordoned node carries `node.kubernetes.io/unschedulable:NoSchedule`, a
+//! NotReady one `node.kubernetes.io/unreachable` with NoSchedule and
+//! NoExecute. Every pod tolerates `not-ready` and `unreachable` NoExecute
+//! (the DefaultTolerationSeconds admission plugin adds both, for 300 s), so
+//! the NoSchedule taint is the one that keeps new pods off a NotReady node.
+
+use crate::model::{Node, NodeId, tolerates};
+use crate::scenario::{Taint, TaintEffect, Toleration};
+use crate::scheduler::cycle::{Code, CycleContext, FilterPlugin, Rejection, ScorePlugin};
+use crate::scheduler::score::{self, MAX_NODE_SCORE};
+
+/// Upstream plugin name.
+pub const NAME: &str = "TaintToleration";
+/// Taint key of a NotReady node whose lease expired.
+pub const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+/// Taint key of a node whose Ready condition is False.
+pub const NOT_READY: &str = "node.kubernetes.io/not-ready";
+/// The filter's reason for the control plane's NoSchedule unreachable taint,
+/// formatted as upstream formats every untolerated taint (`{key: value}`).
+pub const UNREACHABLE_REASON: &str =
+    "node(s) had untolerated taint {node.kubernetes.io/unreachable: }";
+const UNSCHEDULABLE_REASON: &str =
+    "node(s) had untolerated taint {node.kubernetes.io/unschedulable: }";
+
+/// The taints the control plane adds to a node, in the order the node
+/// lifecycle controller adds them.
+pub fn control_plane_taints(node: &Node) -> impl Iterator<Item = Taint> {
+    let taint = |key: &str, effect| Taint {
+        key: key.to_string(),
+        value: String::new(),
+        effect,
+    };
+    let mut v = Vec::new();
+    if node.unschedulable {
+        v.push(taint(
+            super::node_unschedulable::TAINT_KEY,
+            TaintEffect::NoSchedule,
+        ));
+    }
+    if !node.ready {
+        v.push(taint(UNREACHABLE, TaintEffect::NoSchedule));
+        v.push(taint(UNREACHABLE, TaintEffect::NoExecute));
+    }
+    v.into_iter()
+}
+
+/// The tolerations every pod gets from the DefaultTolerationSeconds
+/// admission plugin (the seconds only matter to taint-based eviction).
+pub fn default_tolerations() -> [Toleration; 2] {
+    [NOT_READY, UNREACHABLE].map(|key| Toleration {
+        key: key.to_string(),
+        exists: true,
+        value: String::new(),
+        effect: Some(TaintEffect::NoExecute),
+    })
+}
+
+struct Filter<'a> {
+    tolerations: Vec<&'a Toleration>,
+    defaults: [Toleration; 2],
+}
+
+impl Filter<'_> {
+    fn tolerated(&self, taint: &Taint) -> bool {
+        self.tolerations.iter().any(|t| tolerates(t, taint))
+            || self.defaults.iter().any(|t| tolerates(t, taint))
+    }
+}
+
+/// PreFilter: the pod's tolerations, with the admission defaults.
+pub fn pre_filter<'a>(cx: &CycleContext<'a>) -> Option<Box<dyn FilterPlugin + 'a>> {
+    Some(Box::new(Filter {
+        tolerations: cx.workload.tolerations.iter().collect(),
+        defaults: default_tolerations(),
+    }))
+}
+
+impl FilterPlugin for Filter<'_> {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn filter(&self, cx: &CycleContext<'_>, node: NodeId) -> Result<(), Rejection> {
+        let n = cx.node(node);
+        let blocks = |t: &Taint| t.effect != TaintEffect::PreferNoSchedule && !self.tolerated(t);
+        if let Some(t) = n.taints.iter().find(|t| blocks(t)) {
+            let reason = format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value);
+            return Err(Rejection::new(Code::UnschedulableAndUnresolvable, reason));
+        }
+        if !n.unschedulable && n.ready {
+            return Ok(());
+        }
+        match control_plane_taints(n).find(|t| blocks(t)) {
+            None => Ok(()),
+            Some(t) => {
+                let reason = if t.key == UNREACHABLE {
+                    UNREACHABLE_REASON
+                } else {
+                    UNSCHEDULABLE_REASON
+                };
+                Err(Rejection::new(Code::UnschedulableAndUnresolvable, reason))
+            }
+        }
+    }
+}
+
+struct Score<'a> {
+    // Tolerations with effect PreferNoSchedule or none (upstream
+    // `getAllTolerationPreferNoSchedule`).
+    prefer_no_schedule: Vec<&'a Toleration>,
+}
+
+/// PreScore: the pod's tolerations that can tolerate PreferNoSchedule.
+pub fn pre_score<'a>(cx: &CycleContext<'a>, _: &[NodeId]) -> Option<Box<dyn ScorePlugin + 'a>> {
+    let prefer_no_schedule = cx
+        .workload
+        .tolerations
+        .iter()
+        .filter(|t| t.effect.is_none_or(|e| e == TaintEffect::PreferNoSchedule))
+        .collect();
+    Some(Box::new(Score { prefer_no_schedule }))
+}
+
+impl ScorePlugin for Score<'_> {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    /// Untolerated PreferNoSchedule taints (`countIntolerableTaintsPreferNoSchedule`).
+    fn score(&self, cx: &CycleContext<'_>, node: NodeId) -> i64 {
+        cx.node(node)
+            .taints
+            .iter()
+            .filter(|t| t.effect == TaintEffect::PreferNoSchedule)
+            .filter(|t| !self.prefer_no_schedule.iter().any(|tol| tolerates(tol, t)))
+            .count() as i64
+    }
+
+    fn normalize(&self, scores: &mut [i64]) {
+        score::default_normalize_score(scores, MAX_NODE_SCORE, true);
+    }
+}
