@@ -351,3 +351,106 @@ workloads:
     // Drains during the 2 min notice move pods ahead of the reclamation.
     assert!(w.slo_attainment > 0.99, "{w:?}");
 }
+
+// ---- regressions from the review of the HA core ---------------------------
+
+#[test]
+fn pods_of_a_reclaimed_node_are_replaced_even_when_the_pdb_blocked_the_drain() {
+    // The PDB allows no disruption, so the 2 min notice drains nothing; at
+    // reclamation the pod vanishes with its node and the ReplicaSet must
+    // replace it at once (not at some unrelated later event).
+    let yaml = "
+name: reclaim
+duration: 6h
+sample_interval: 1m
+cluster:
+  node_pools:
+    - {name: spot, count: 1, cpu: 4, memory: 16Gi, spot: {mttf: {dist: fixed, value: 1h}, notice: 2m, replace_after: {dist: fixed, value: 10h}}}
+    - {name: stable, count: 1, cpu: 4, memory: 16Gi}
+workloads:
+  - {name: web, replicas: 2, cpu: 1, memory: 1Gi, startup_time: 20s, pdb: {min_available: 2}, anti_affinity: {topology: hostname}}
+";
+    let r = run(yaml, 1);
+    // Only one node is left after the reclamation at 1h2m: the replacement
+    // stays Pending (anti-affinity), so web runs 1 of 2 from then on.
+    let w = &r.summary.workloads["web"];
+    assert!(r.events.iter().any(|e| e.kind == "spot_reclaimed"));
+    assert!(
+        r.summary.cluster.pending_pod_seconds > 4.0 * 3600.0,
+        "{:?}",
+        r.summary.cluster
+    );
+    assert_eq!(w.min_ready, 1);
+}
+
+#[test]
+fn a_pod_deleted_behind_a_long_partition_terminates_when_it_heals() {
+    // Partition 2h: NotReady, eviction, replacement elsewhere. The old pod
+    // (still running) must terminate within its grace after the heal, so a
+    // later drain of that node completes.
+    let yaml = "
+name: long-partition
+duration: 8h
+sample_interval: 1m
+cluster:
+  node_pools:
+    - {name: p, count: 3, cpu: 4, memory: 16Gi}
+workloads:
+  - {name: web, replicas: 2, cpu: 1, memory: 1Gi, startup_time: 20s, crash: {mtbf: 30m}, anti_affinity: {topology: hostname}}
+events:
+  - {at: 1h, partition: {node: p-0, duration: 2h}}
+  - {at: 4h, drain: {node: p-0}}
+";
+    let r = run(yaml, 5);
+    let drained = r
+        .events
+        .iter()
+        .filter(|e| e.kind == "drain_completed" && e.object == "p-0")
+        .count();
+    assert_eq!(drained, 1, "{:?}", r.events);
+}
+
+#[test]
+fn in_place_upgrade_survives_an_overlapping_outage_and_a_manual_drain() {
+    // Node p-0 is drained by hand (PDB-paced) while the in-place upgrade
+    // reaches it, and a zone outage overlaps its upgrade downtime. The
+    // upgrade must still finish.
+    let yaml = "
+name: upgrade-overlap
+duration: 12h
+sample_interval: 1m
+cluster:
+  node_pools:
+    - {name: p, count: 3, cpu: 4, memory: 16Gi}
+workloads:
+  - {name: web, replicas: 2, cpu: 1, memory: 1Gi, startup_time: 20s, pdb: {max_unavailable: 1}}
+events:
+  - {at: 1h, drain: {node: p-0, uncordon_after: 20m}}
+  - {at: 1h, node_pool_upgrade: {pool: p, max_surge: 0, node_upgrade_time: 10m}}
+  - {at: 65m, zone_outage: {zone: default, duration: 30m}}
+";
+    let r = run(yaml, 2);
+    let u = &r.summary.upgrades[0];
+    assert!(u.completed, "{u:?}\n{:?}", r.events);
+}
+
+#[test]
+fn default_slo_follows_scale_events() {
+    // No slo.min_ready: it is the desired replica count, also after scaling
+    // down from 6 to 3, so the run has no downtime.
+    let yaml = "
+name: slo-follows
+duration: 2h
+cluster:
+  node_pools:
+    - {name: p, count: 3, cpu: 4, memory: 16Gi}
+workloads:
+  - {name: web, replicas: 6, cpu: 500m, memory: 1Gi}
+events:
+  - {at: 1h, scale: {workload: web, replicas: 3}}
+";
+    let r = run(yaml, 1);
+    let w = &r.summary.workloads["web"];
+    assert_eq!(w.downtime_s, 0.0, "{w:?}");
+    assert_eq!(w.replicas_final, 3);
+}

@@ -228,6 +228,10 @@ pub struct Pod {
     pub last_crash: Option<SimTime>,
     /// Crashes in the current backoff streak.
     pub crash_streak: u32,
+    /// Last container restart after a crash, for CrashLoopBackOff's reset.
+    pub last_restart: Option<SimTime>,
+    /// Placed by the warm start: Ready (and available) since before the run.
+    pub warm: bool,
     /// Pseudo-random UID used only to break ties like upstream does.
     pub uid: u64,
     /// Scheduling attempts that failed.
@@ -263,6 +267,8 @@ impl Pod {
             restarts: 0,
             last_crash: None,
             crash_streak: 0,
+            last_restart: None,
+            warm: false,
             uid,
             failed_attempts: 0,
         }
@@ -283,6 +289,7 @@ impl Pod {
     pub fn is_available(&self, now: SimTime, min_ready: SimDuration) -> bool {
         self.is_api_ready()
             && (min_ready == SimDuration::ZERO
+                || self.warm
                 || self.ready_since.is_some_and(|t| t + min_ready < now))
     }
 }

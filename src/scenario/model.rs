@@ -237,6 +237,9 @@ pub struct Workload {
     pub pdb: Option<Pdb>,
     /// `slo.min_ready`: resolved; defaults to `replicas`.
     pub slo_min_ready: u32,
+    /// `slo.min_ready` was not given: it follows the desired replicas as
+    /// they change (scale events, autoscaling).
+    pub slo_follows_replicas: bool,
     /// `slo.target` (e.g. `99.9%`) as a fraction: the error budget is
     /// `(1 - target) * duration`.
     pub slo_target: Option<f64>,
@@ -268,6 +271,7 @@ impl Workload {
             affinity: Affinity::default(),
             pdb: None,
             slo_min_ready: 1,
+            slo_follows_replicas: true,
             slo_target: None,
             crash: None,
             traffic: None,

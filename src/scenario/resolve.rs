@@ -820,6 +820,7 @@ fn resolve_workload(
         );
     }
 
+    let slo_given = matches!(slo_min_ready, Some(Some(Some(_))));
     let slo_min_ready = match (slo_min_ready, replicas) {
         (Some(Some(Some((v, loc, p)))), Some(r)) => {
             let hpa_max = match &hpa {
@@ -864,6 +865,7 @@ fn resolve_workload(
         spread: spread?,
         affinity: affinity?,
         pdb: pdb?,
+        slo_follows_replicas: !slo_given,
         slo_min_ready: slo_min_ready?,
         slo_target: slo_target?,
         crash: crash?,

@@ -28,7 +28,9 @@ pub(super) enum DrainPurpose {
 pub(super) struct DrainState {
     pub node: NodeId,
     pub started: SimTime,
-    pub purpose: DrainPurpose,
+    /// Everyone waiting for this drain (a manual drain and an upgrade can
+    /// reach the same node).
+    pub purposes: Vec<DrainPurpose>,
     pub uncordon_after: Option<SimDuration>,
     pub retry_pending: bool,
     pub done: bool,
@@ -43,6 +45,11 @@ pub(super) struct UpgradeState {
     pub node_upgrade_time: Dist,
     pub start: SimTime,
     pub end: Option<SimTime>,
+    /// Draws for this upgrade only (provisioning and upgrade times).
+    pub rng: crate::engine::SimRng,
+    /// The in-place node's upgrade downtime is over (it may still be down
+    /// for another reason).
+    pub in_place_upgraded: bool,
     /// Old nodes not yet replaced or upgraded, in order.
     pub queue: VecDeque<NodeId>,
     /// Surge slots (or the in-place node) busy.
@@ -120,11 +127,10 @@ impl Simulation {
         let pending = matches!(p.phase, PodPhase::Pending | PodPhase::Bound);
         let healthy = p.is_api_ready();
         if !pending && let Some((current, desired)) = self.pdb_status(d) {
-            let allowed = if healthy {
-                current > desired
-            } else {
-                current >= desired
-            };
+            // Healthy pods need disruptionsAllowed > 0. Unhealthy ones pass
+            // while the budget is met, which upstream applies only when
+            // desiredHealthy > 0.
+            let allowed = current > desired || (!healthy && current >= desired && desired > 0);
             if !allowed {
                 return false;
             }
@@ -147,14 +153,23 @@ impl Simulation {
 
     // ---- drain -----------------------------------------------------------
 
-    /// Cordons a node and evicts its pods (`kubectl drain`).
+    /// Cordons a node and evicts its pods (`kubectl drain`). A node that
+    /// is already draining keeps its drain; the new purpose waits for it.
     pub(super) fn start_drain(
         &mut self,
         n: NodeId,
         purpose: DrainPurpose,
         uncordon_after: Option<SimDuration>,
     ) {
-        if self.state.node(n).removed || self.state.node(n).drain.is_some() {
+        if self.state.node(n).removed {
+            return;
+        }
+        if let Some(id) = self.state.node(n).drain {
+            let d = &mut self.drains[id as usize];
+            d.purposes.push(purpose);
+            if uncordon_after.is_some() {
+                d.uncordon_after = uncordon_after;
+            }
             return;
         }
         let id = self.drains.len() as u32;
@@ -162,7 +177,7 @@ impl Simulation {
         self.drains.push(DrainState {
             node: n,
             started: now,
-            purpose,
+            purposes: vec![purpose],
             uncordon_after,
             retry_pending: false,
             done: false,
@@ -200,7 +215,8 @@ impl Simulation {
         self.check_drain_complete(n);
     }
 
-    /// A drain is complete when no pod is left on the node.
+    /// A drain is complete when no pod is left on the node; everyone waiting
+    /// for it is told.
     pub(super) fn check_drain_complete(&mut self, n: NodeId) {
         let Some(id) = self.state.node(n).drain else {
             return;
@@ -211,8 +227,8 @@ impl Simulation {
         let now = self.engine.now();
         let drain = &mut self.drains[id as usize];
         drain.done = true;
-        let (purpose, started, uncordon_after) =
-            (drain.purpose, drain.started, drain.uncordon_after);
+        let purposes = std::mem::take(&mut drain.purposes);
+        let (started, uncordon_after) = (drain.started, drain.uncordon_after);
         self.state.nodes[n.idx()].drain = None;
         let name = self.state.node(n).name.clone();
         self.log(
@@ -220,20 +236,35 @@ impl Simulation {
             name,
             format!("in {}", now.since(started)),
         );
-        match purpose {
-            DrainPurpose::Manual => {
-                if let Some(after) = uncordon_after {
-                    let at = (started + after).max(now);
-                    self.engine.schedule_at(at, Event::Uncordon(n));
+        for purpose in purposes {
+            match purpose {
+                DrainPurpose::Manual => {
+                    if let Some(after) = uncordon_after {
+                        let at = (started + after).max(now);
+                        self.engine
+                            .schedule_at(at, Event::Uncordon { node: n, drain: id });
+                    }
                 }
+                DrainPurpose::Upgrade(u) => self.on_upgrade_drain_done(u, n),
+                DrainPurpose::Spot => {}
             }
-            DrainPurpose::Upgrade(u) => self.on_upgrade_drain_done(u, n),
-            DrainPurpose::Spot => {}
         }
     }
 
-    pub(super) fn on_uncordon(&mut self, n: NodeId) {
-        if self.state.node(n).removed || self.state.node(n).drain.is_some() {
+    /// Uncordons after a manual drain, unless a later drain of the node
+    /// started or an in-place upgrade holds it.
+    pub(super) fn on_uncordon(&mut self, n: NodeId, drain: u32) {
+        let newer_drain = self
+            .drains
+            .iter()
+            .enumerate()
+            .any(|(i, d)| d.node == n && i as u32 > drain);
+        let upgrading = self
+            .upgrades
+            .iter()
+            .any(|u| u.in_place == Some(n) && u.end.is_none());
+        let node = self.state.node(n);
+        if node.removed || node.drain.is_some() || newer_drain || upgrading {
             return;
         }
         self.update_node(n, |node| node.unschedulable = false);
@@ -247,6 +278,9 @@ impl Simulation {
     /// Deletes a node object: its pods are gone at once (pod GC removes pods
     /// of deleted nodes) and their ReplicaSets replace them.
     pub(super) fn remove_node(&mut self, n: NodeId) {
+        if self.state.node(n).removed {
+            return;
+        }
         if let Some(t) = self.state.nodes[n.idx()].lifecycle_timer.take() {
             self.engine.cancel(t);
         }
@@ -255,6 +289,9 @@ impl Simulation {
             self.cancel_pod_timers(pod);
             if self.state.pod(pod).is_active() {
                 self.update_pod(pod, |p| p.deleted_at = Some(now));
+                // The ReplicaSet sees its pod go and replaces it.
+                let rs = self.state.pod(pod).rs;
+                self.enqueue_replica_set(rs);
             }
             self.pod_gone(pod);
         }
@@ -262,6 +299,20 @@ impl Simulation {
         self.scheduler.node_set_changed();
         let name = self.state.node(n).name.clone();
         self.log("node_removed", name, String::new());
+        // Upgrades stop waiting for a node that is gone.
+        for u in 0..self.upgrades.len() {
+            let up = &mut self.upgrades[u];
+            if up.end.is_some() {
+                continue;
+            }
+            up.queue.retain(|x| *x != n);
+            if up.in_place == Some(n) {
+                up.in_place = None;
+                up.in_flight = 0;
+                self.upgrade_next_in_place(u as u32);
+            }
+            self.finish_upgrade_if_done(u as u32);
+        }
         self.check_drain_complete(n);
     }
 
@@ -282,9 +333,14 @@ impl Simulation {
         self.schedule_next_process_failure(n);
         self.arm_spot(n);
         self.cluster_changed();
-        if let JoinPurpose::UpgradeSurge(u) = purpose {
+        if let JoinPurpose::UpgradeSurge(u, old) = purpose {
             self.track_upgrade_capacity(pool);
-            self.drain_next_old_node(u);
+            if self.state.node(old).removed {
+                // The node this one was to replace is already gone.
+                self.surge_slot_done(u);
+            } else {
+                self.start_drain(old, DrainPurpose::Upgrade(u), None);
+            }
         }
     }
 
@@ -304,6 +360,7 @@ impl Simulation {
             .collect();
         let (ready, cpu) = self.pool_capacity(pool);
         let u = self.upgrades.len() as u32;
+        let rng = self.streams.stream(&format!("upgrade/{u}"));
         let pool_name = self.scenario.cluster.node_pools[pool].name.clone();
         self.log(
             "upgrade_started",
@@ -317,6 +374,8 @@ impl Simulation {
             node_upgrade_time,
             start: now,
             end: None,
+            rng,
+            in_place_upgraded: false,
             nodes_before: old.len() as u32,
             queue: old,
             in_flight: 0,
@@ -368,69 +427,93 @@ impl Simulation {
         }
     }
 
+    /// Takes the next old node off the queue and provisions the surge node
+    /// that will replace it, in the same zone to keep zones balanced.
     fn provision_surge_node(&mut self, u: u32) {
         let up = &mut self.upgrades[u as usize];
-        let Some(&next_old) = up.queue.get(up.in_flight as usize) else {
+        let Some(old) = up.queue.pop_front() else {
             return;
         };
         up.in_flight += 1;
         let pool = up.pool;
-        let delay = up.provision_time.sample(&mut self.rng_chaos);
-        // The surge node goes where the node it replaces is, keeping zones balanced.
-        let zone = self.state.node(next_old).zone as u32;
+        let delay = up.provision_time.sample(&mut up.rng);
+        let zone = self.state.node(old).zone as u32;
         self.engine.schedule_in(
             delay,
             Event::NodeJoins {
                 pool: pool as u32,
                 zone,
-                purpose: JoinPurpose::UpgradeSurge(u),
+                purpose: JoinPurpose::UpgradeSurge(u, old),
             },
         );
     }
 
-    fn drain_next_old_node(&mut self, u: u32) {
-        let Some(old) = self.upgrades[u as usize].queue.pop_front() else {
-            return;
-        };
-        self.start_drain(old, DrainPurpose::Upgrade(u), None);
+    /// A surge slot finished its old node: reuse it for the next one.
+    fn surge_slot_done(&mut self, u: u32) {
+        let up = &mut self.upgrades[u as usize];
+        up.in_flight = up.in_flight.saturating_sub(1);
+        let pool = up.pool;
+        self.track_upgrade_capacity(pool);
+        if !self.upgrades[u as usize].queue.is_empty() {
+            self.provision_surge_node(u);
+        }
+        self.finish_upgrade_if_done(u);
     }
 
     fn upgrade_next_in_place(&mut self, u: u32) {
-        let up = &mut self.upgrades[u as usize];
-        let Some(old) = up.queue.pop_front() else {
-            return;
-        };
-        up.in_flight = 1;
-        up.in_place = Some(old);
-        self.start_drain(old, DrainPurpose::Upgrade(u), None);
-    }
-
-    fn on_upgrade_drain_done(&mut self, u: u32, n: NodeId) {
-        if self.upgrades[u as usize].max_surge == 0 {
-            // In place: the drained node goes down for its upgrade.
-            let d = self.upgrades[u as usize]
-                .node_upgrade_time
-                .sample(&mut self.rng_chaos);
-            self.chaos_down(vec![n], vec![d], OutageCause::Upgrade);
-        } else {
-            self.remove_node(n);
+        loop {
             let up = &mut self.upgrades[u as usize];
-            up.in_flight -= 1;
-            let pool = up.pool;
-            self.track_upgrade_capacity(pool);
-            if !self.upgrades[u as usize].queue.is_empty() {
-                self.provision_surge_node(u);
+            let Some(old) = up.queue.pop_front() else {
+                return;
+            };
+            if self.state.node(old).removed {
+                continue;
             }
-            self.finish_upgrade_if_done(u);
+            let up = &mut self.upgrades[u as usize];
+            up.in_flight = 1;
+            up.in_place = Some(old);
+            up.in_place_upgraded = false;
+            self.start_drain(old, DrainPurpose::Upgrade(u), None);
+            return;
         }
     }
 
-    /// An in-place upgraded node is back: uncordon it and take the next.
+    fn on_upgrade_drain_done(&mut self, u: u32, n: NodeId) {
+        if self.upgrades[u as usize].end.is_some() {
+            return;
+        }
+        if self.upgrades[u as usize].max_surge == 0 {
+            if self.upgrades[u as usize].in_place != Some(n) {
+                return;
+            }
+            // In place: the drained node goes down for its upgrade.
+            let up = &mut self.upgrades[u as usize];
+            let d = up.node_upgrade_time.sample(&mut up.rng);
+            self.chaos_down(vec![n], vec![d], OutageCause::Upgrade);
+        } else {
+            self.remove_node(n);
+            self.surge_slot_done(u);
+        }
+    }
+
+    /// The upgrade downtime of node `n` ended (it may still be down for
+    /// another reason; it is done once it runs again).
+    pub(super) fn on_upgrade_downtime_over(&mut self, n: NodeId) {
+        for up in self
+            .upgrades
+            .iter_mut()
+            .filter(|x| x.in_place == Some(n) && x.end.is_none())
+        {
+            up.in_place_upgraded = true;
+        }
+    }
+
+    /// An in-place upgraded node runs again: uncordon it and take the next.
     pub(super) fn on_in_place_upgrade_done(&mut self, n: NodeId) {
         let Some(u) = self
             .upgrades
             .iter()
-            .position(|x| x.in_place == Some(n) && x.end.is_none())
+            .position(|x| x.in_place == Some(n) && x.in_place_upgraded && x.end.is_none())
         else {
             return;
         };

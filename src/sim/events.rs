@@ -65,8 +65,14 @@ pub enum Event {
     ControlPlaneRestored,
     /// `kubectl drain` retries evictions refused by a PDB (every 5 s).
     DrainRetry(u32),
-    /// A drained node becomes schedulable again.
-    Uncordon(NodeId),
+    /// A drained node becomes schedulable again (ignored if a later drain
+    /// of the node started since).
+    Uncordon {
+        /// Which node.
+        node: NodeId,
+        /// The drain that asked for it.
+        drain: u32,
+    },
     /// A running container crashes -> the pod is not ready; the kubelet
     /// restarts it after CrashLoopBackOff.
     PodCrashed(PodId),
@@ -94,6 +100,6 @@ pub enum Event {
 pub enum JoinPurpose {
     /// Replaces a reclaimed spot node.
     SpotReplacement,
-    /// A surge node of node pool upgrade `u`.
-    UpgradeSurge(u32),
+    /// A surge node of node pool upgrade `u`, replacing an old node.
+    UpgradeSurge(u32, NodeId),
 }

@@ -164,7 +164,11 @@ impl Simulation {
                 self.schedule_not_ready_detection(n, now);
             }
         }
-        for ev in std::mem::take(&mut self.deferred) {
+        // Nodes the controller sees again are handled before evictions that
+        // fell due during the outage, so a recovered node keeps its pods.
+        let mut deferred = std::mem::take(&mut self.deferred);
+        deferred.sort_by_key(|ev| !matches!(ev, Event::NodeReadyAgain(_)));
+        for ev in deferred {
             self.engine.schedule_at(now, ev);
         }
     }

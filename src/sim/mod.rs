@@ -71,7 +71,7 @@ pub struct Simulation {
     scheduler: Scheduler,
     rng_scheduler: SimRng,
     rng_chaos: SimRng,
-    rng_uid: SimRng,
+    rng_uid: Vec<SimRng>,
     rng_startup: Vec<SimRng>,
     rng_node_failure: Vec<Option<SimRng>>,
     rng_crash: Vec<SimRng>,
@@ -118,7 +118,11 @@ impl Simulation {
             ),
             rng_scheduler: streams.stream("scheduler"),
             rng_chaos: streams.stream("chaos"),
-            rng_uid: streams.stream("pod-uid"),
+            rng_uid: scenario
+                .workloads
+                .iter()
+                .map(|w| streams.stream(&format!("pod-uid/{}", w.name)))
+                .collect(),
             rng_startup: scenario
                 .workloads
                 .iter()
@@ -238,6 +242,7 @@ impl Simulation {
                 self.update_pod(pod, |p| {
                     p.phase = PodPhase::Ready;
                     p.ready_since = Some(SimTime::ZERO);
+                    p.warm = true;
                     p.timer = None;
                 });
             }
@@ -400,7 +405,7 @@ impl Simulation {
             Event::PartitionHealed(n) => self.on_partition_healed(n),
             Event::ControlPlaneRestored => self.on_control_plane_restored(),
             Event::DrainRetry(id) => self.try_drain(id),
-            Event::Uncordon(n) => self.on_uncordon(n),
+            Event::Uncordon { node, drain } => self.on_uncordon(node, drain),
             Event::PodCrashed(pod) => self.on_pod_crashed(pod),
             Event::ContainerRestart(pod) => self.on_container_restart(pod),
             Event::SpotNotice(n) => self.on_spot_notice(n),
@@ -426,7 +431,7 @@ impl Simulation {
             | Event::NodeReadyAgain(_)
             | Event::TaintEviction(_)
             | Event::DrainRetry(_)
-            | Event::Uncordon(_) => true,
+            | Event::Uncordon { .. } => true,
             Event::Timeline(i) => matches!(
                 self.scenario.events[*i].action,
                 EventAction::Scale { .. }

@@ -14,14 +14,21 @@ const DEFAULT_NODE_FAILURE_DURATION: SimDuration = SimDuration::from_secs(3600);
 impl Simulation {
     pub(super) fn on_timeline(&mut self, i: usize) {
         let action = self.scenario.events[i].action.clone();
+        // Each timeline event draws its targets and durations from its own
+        // stream, so one event's draws never shift another's.
+        self.rng_chaos = self.streams.stream(&format!("event/{i}"));
         match action {
             EventAction::Scale { workload, replicas } => {
                 let d = DeploymentId(workload as u32);
                 self.state.deployments[workload].replicas = replicas;
                 let now = self.engine.now();
+                let follows = self.scenario.workloads[workload].slo_follows_replicas;
                 let m = &mut self.workload_metrics[workload];
                 m.advance(now);
                 m.desired = replicas;
+                if follows {
+                    m.slo_min_ready = replicas;
+                }
                 m.after_change();
                 let name = self.state.deployment(d).name.clone();
                 self.log("scale", name, format!("replicas {replicas}"));

@@ -11,7 +11,7 @@ use rand::RngExt;
 const CRASH_BACKOFF_INITIAL: SimDuration = SimDuration::from_secs(10);
 /// CrashLoopBackOff cap (MaxContainerBackOff).
 const CRASH_BACKOFF_MAX: SimDuration = SimDuration::from_secs(300);
-/// The backoff resets after this long without a crash (2 x the cap).
+/// The backoff resets after the container ran this long (2 x the cap).
 const CRASH_BACKOFF_RESET: SimDuration = SimDuration::from_secs(600);
 
 /// What a pod contributes to the counters.
@@ -205,7 +205,7 @@ impl Simulation {
         let r = self.state.rs(rs);
         let d = r.deployment;
         let id = PodId(self.state.pods.len() as u32);
-        let uid = self.rng_uid.random::<u64>();
+        let uid = self.rng_uid[d.idx()].random::<u64>();
         let priority = self.state.deployment(d).priority;
         self.state.pods.push(Pod::new(
             rs,
@@ -267,6 +267,11 @@ impl Simulation {
 
     /// Containers start (first start, or restart after the node came back).
     fn start_containers(&mut self, pod: PodId) {
+        // A start supersedes any pending kubelet step (e.g. a KubeletStart
+        // still in flight when the machine restarted).
+        if let Some(t) = self.state.pods[pod.idx()].timer.take() {
+            self.engine.cancel(t);
+        }
         let rs = self.state.pod(pod).rs;
         let d = self.state.pod(pod).deployment.idx();
         let template = &self.state.rs(rs).template;
@@ -284,12 +289,27 @@ impl Simulation {
 
     pub(super) fn on_pod_ready(&mut self, pod: PodId) {
         let now = self.engine.now();
+        self.state.pods[pod.idx()].timer = None;
+        let p = self.state.pod(pod);
+        let node = p.node.map(|n| self.state.node(n));
+        if p.phase != PodPhase::Starting || !node.is_some_and(|n| n.is_up()) {
+            return;
+        }
+        // The kubelet reports Ready, but a NotReady node's pods stay out of
+        // the endpoints until the node lifecycle controller sees it again.
+        let node_ready = node.is_some_and(|n| n.ready);
         self.update_pod(pod, |p| {
-            p.timer = None;
             p.phase = PodPhase::Ready;
             p.ready_since = Some(now);
-            p.marked_not_ready = false;
+            if node_ready {
+                p.marked_not_ready = false;
+            }
         });
+        if !self.state.pod(pod).is_active() {
+            // A deleted pod that still runs behind a partition: no crash
+            // clock, no controller cares.
+            return;
+        }
         let p = self.state.pod(pod);
         let (rs, d) = (p.rs, p.deployment);
         self.enqueue_replica_set(rs);
@@ -364,8 +384,10 @@ impl Simulation {
         if !p.is_active() || p.phase != PodPhase::Ready {
             return;
         }
+        // The backoff resets once the container has run for 2 x the cap
+        // (600 s) since its last restart without crashing.
         let streak_continues = p
-            .last_crash
+            .last_restart
             .is_some_and(|t| now.since(t) <= CRASH_BACKOFF_RESET);
         let streak = if streak_continues {
             p.crash_streak + 1
@@ -399,6 +421,8 @@ impl Simulation {
         if !p.is_active() || p.phase != PodPhase::BackOff {
             return;
         }
+        let now = self.engine.now();
+        self.state.pods[pod.idx()].last_restart = Some(now);
         self.start_containers(pod);
     }
 
@@ -479,13 +503,15 @@ impl Simulation {
         if cause == OutageCause::Process {
             self.schedule_next_process_failure(n);
         }
+        if cause == OutageCause::Upgrade {
+            self.on_upgrade_downtime_over(n);
+        }
         self.change_node_health(n, |node| node.outages = node.outages.saturating_sub(1));
         if self.state.node(n).is_up() {
             let name = self.state.node(n).name.clone();
             self.log("node_repaired", name, cause.as_str().to_string());
-            if cause == OutageCause::Upgrade {
-                self.on_in_place_upgrade_done(n);
-            }
+            // Whichever outage ends last, an upgraded node is done now.
+            self.on_in_place_upgrade_done(n);
         }
     }
 
@@ -577,9 +603,13 @@ impl Simulation {
             SimDuration(now.as_millis() % renew.as_millis().max(1));
         for pod in self.state.node(n).pods.clone() {
             let p = self.state.pod(pod);
-            if p.gone || !p.is_active() {
-                // Deleted pods are finished by heartbeats_resumed once the
-                // kubelet reaches the API.
+            if p.gone {
+                continue;
+            }
+            if !p.is_active() {
+                // Deleted pods do not start again; heartbeats_resumed
+                // finishes them once the kubelet reaches the API.
+                self.update_pod(pod, |p| p.phase = PodPhase::Bound);
                 continue;
             }
             self.update_pod(pod, |p| p.phase = PodPhase::Bound);
@@ -611,15 +641,19 @@ impl Simulation {
         // finish (dead containers at once, running ones after their grace).
         for pod in self.state.node(n).pods.clone() {
             let p = self.state.pod(pod);
-            if p.gone || p.timer.is_some() {
+            if p.gone {
                 continue;
             }
             if p.is_active() {
-                if p.phase == PodPhase::Bound {
+                if p.phase == PodPhase::Bound && p.timer.is_none() {
                     self.start_containers(pod);
                 }
                 continue;
             }
+            // Whatever the kubelet was doing for a deleted pod stops.
+            self.cancel_pod_timers(pod);
+            let p = self.state.pod(pod);
+            let containers_survived = containers_survived && p.phase != PodPhase::Bound;
             let delay = if containers_survived {
                 self.state.deployment(p.deployment).termination_grace
             } else {
