@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Recount the model's state after every event and stop at the first
+    /// broken invariant (slower; on in every test).
+    #[arg(long)]
+    pub check_invariants: bool,
 }
 
 /// `kubesim validate`.
@@ -100,7 +104,10 @@ fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
         output::ensure_dir(dir).map_err(CliError::input)?;
     }
     let seed = args.seed.unwrap_or(sc.seed);
-    let result = Simulation::new(sc, seed).map_err(CliError::input)?.run();
+    let result = Simulation::new(sc, seed)
+        .map_err(CliError::input)?
+        .check_invariants(args.check_invariants)
+        .run();
     if let Some(dir) = &args.out {
         output::write_run(dir, &result).map_err(CliError::input)?;
     }

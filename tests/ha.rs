@@ -9,6 +9,7 @@ fn run(yaml: &str, seed: u64) -> RunResult {
     let sc = scenario::load_str(yaml, "test.yaml", &[]).unwrap_or_else(|e| panic!("{e}"));
     let r = Simulation::new(sc, seed)
         .unwrap_or_else(|e| panic!("{e}"))
+        .check_invariants(true)
         .run();
     assert!(
         r.summary.invariant_violations.is_empty(),

@@ -147,7 +147,7 @@ proptest! {
         let yaml = g.yaml();
         let sc = scenario::load_str(&yaml, "prop.yaml", &[])
             .map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
-        let a = Simulation::new(sc.clone(), g.seed).unwrap().run();
+        let a = Simulation::new(sc.clone(), g.seed).unwrap().check_invariants(true).run();
         prop_assert!(a.summary.invariant_violations.is_empty(), "{:?}\n{}", a.summary.invariant_violations, yaml);
         for (name, w) in &a.summary.workloads {
             for v in [w.service_availability, w.slo_attainment, w.request_success_ratio] {

@@ -14,6 +14,7 @@ fn run_file(path: &Path, sets: &[&str], seed: Option<u64>) -> RunResult {
     let seed = seed.unwrap_or(sc.seed);
     Simulation::new(sc, seed)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .check_invariants(true)
         .run()
 }
 

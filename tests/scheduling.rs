@@ -14,7 +14,9 @@ fn load(yaml: &str, sets: &[&str]) -> scenario::Scenario {
 /// The state right after the warm start, and the run's result.
 fn run(yaml: &str, sets: &[&str]) -> (ClusterState, RunResult) {
     let sc = load(yaml, sets);
-    let sim = Simulation::new(sc, 1).unwrap_or_else(|e| panic!("{e}"));
+    let sim = Simulation::new(sc, 1)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .check_invariants(true);
     let state = sim.state().clone();
     let r = sim.run();
     assert!(

@@ -144,7 +144,7 @@ impl Simulation {
             && current < desired
         {
             let name = self.state.deployment(d).name.clone();
-            self.invariant_violations.push(format!(
+            self.violation(format!(
                 "eviction took {name} to {current} healthy pods, below its pdb's {desired}"
             ));
         }

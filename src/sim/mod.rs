@@ -15,6 +15,7 @@ mod action;
 mod disruption;
 mod events;
 mod faults;
+mod invariants;
 mod result;
 mod support;
 mod timeline;
@@ -92,6 +93,8 @@ pub struct Simulation {
     samples: Vec<Sample>,
     log: Vec<EventRecord>,
     invariant_violations: Vec<String>,
+    full_checks: bool,
+    current_event: Option<Event>,
     end: SimTime,
 }
 
@@ -164,6 +167,8 @@ impl Simulation {
             samples: Vec::new(),
             log: Vec::new(),
             invariant_violations: Vec::new(),
+            full_checks: false,
+            current_event: None,
             end,
             scenario,
         };
@@ -346,8 +351,16 @@ impl Simulation {
                 break;
             }
             let (now, ev) = self.engine.pop().expect("peeked");
+            self.current_event = Some(ev);
             self.handle(now, ev);
+            if self.full_checks {
+                self.full_check();
+                if self.must_stop() {
+                    break;
+                }
+            }
         }
+        self.current_event = None;
         let wall = started.elapsed().as_secs_f64();
         result::finish(self, wall)
     }

@@ -90,6 +90,7 @@ fn warm_start_places_every_pod() {
         1,
     )
     .unwrap()
+    .check_invariants(true)
     .run();
     let w = &r.summary.workloads["web"];
     assert_eq!(w.service_availability, 1.0);
@@ -107,7 +108,7 @@ fn rolling_update_25_25_of_10_stays_within_13_pods_and_8_available() {
         rolling(IntOrPercent::Percent(25), IntOrPercent::Percent(25)),
         vec![rollout_at(60)],
     );
-    let r = Simulation::new(sc, 1).unwrap().run();
+    let r = Simulation::new(sc, 1).unwrap().check_invariants(true).run();
     let ro = &r.summary.rollouts[0];
     assert!(ro.completed, "{ro:?}");
     // maxSurge 25% of 10 rounds up to 3, maxUnavailable rounds down to 2.
@@ -128,7 +129,7 @@ fn rolling_update_0_1_never_exceeds_10_nor_drops_below_9() {
         rolling(IntOrPercent::Int(0), IntOrPercent::Int(1)),
         vec![rollout_at(60)],
     );
-    let r = Simulation::new(sc, 1).unwrap().run();
+    let r = Simulation::new(sc, 1).unwrap().check_invariants(true).run();
     let ro = &r.summary.rollouts[0];
     assert!(ro.completed, "{ro:?}");
     assert_eq!(ro.max_total_pods, 10, "{ro:?}");
@@ -138,7 +139,7 @@ fn rolling_update_0_1_never_exceeds_10_nor_drops_below_9() {
 #[test]
 fn recreate_drops_to_zero_and_completes() {
     let sc = scenario(6, 10, Strategy::Recreate, vec![rollout_at(60)]);
-    let r = Simulation::new(sc, 1).unwrap().run();
+    let r = Simulation::new(sc, 1).unwrap().check_invariants(true).run();
     let ro = &r.summary.rollouts[0];
     assert!(ro.completed, "{ro:?}");
     assert_eq!(ro.min_available, 0);
@@ -167,7 +168,7 @@ fn downtime_after_node_death(toleration_s: u64) -> (f64, Vec<EventRecord>) {
         vec![node_failure_at(1000, 0)],
     );
     sc.cluster.control_plane.default_toleration_seconds = SimDuration::from_secs(toleration_s);
-    let r = Simulation::new(sc, 7).unwrap().run();
+    let r = Simulation::new(sc, 7).unwrap().check_invariants(true).run();
     assert!(r.summary.invariant_violations.is_empty());
     (r.summary.workloads["web"].downtime_s, r.events)
 }
@@ -203,4 +204,31 @@ fn node_death_replacement_follows_grace_plus_toleration() {
     // Operators often cut tolerationSeconds: 50 + 30 s + the rest.
     let (down, _) = downtime_after_node_death(30);
     assert!((100.3..=115.3).contains(&down), "downtime {down} s");
+}
+
+#[test]
+fn the_full_check_catches_a_drifted_counter_and_stops_the_run() {
+    let sc = scenario(
+        3,
+        3,
+        rolling(IntOrPercent::Percent(25), IntOrPercent::Percent(25)),
+        vec![rollout_at(60)],
+    );
+    let mut sim = Simulation::new(sc, 1).unwrap().check_invariants(true);
+    // Corrupt the incremental bookkeeping the way a missed update would.
+    sim.workload_metrics[0].serving += 1;
+    let r = sim.run();
+    assert_eq!(
+        r.summary.invariant_violations.len(),
+        1,
+        "{:?}",
+        r.summary.invariant_violations
+    );
+    let v = &r.summary.invariant_violations[0];
+    assert!(
+        v.contains("workload web") && v.contains("serving 4") && v.contains("while handling"),
+        "{v}"
+    );
+    // It stopped at the first event instead of running the hour.
+    assert!(r.summary.events <= 1, "{}", r.summary.events);
 }

@@ -187,7 +187,7 @@ impl Simulation {
                 "deployment {}: replica sets sum to {total_spec} > replicas {} + maxSurge {surge}",
                 dep.name, dep.replicas
             );
-            self.invariant_violations.push(msg);
+            self.violation(msg);
         }
         if !self
             .rollouts

@@ -232,6 +232,14 @@ impl Simulation {
             (p.cpu, p.memory)
         };
         {
+            let n = &self.state.nodes[node.idx()];
+            if !n.ready || n.unschedulable || n.removed {
+                let msg = format!(
+                    "pod bound to node {} that is NotReady, cordoned or gone",
+                    n.name
+                );
+                self.violation(msg);
+            }
             let n = &mut self.state.nodes[node.idx()];
             n.requested_cpu.0 += cpu.0;
             n.requested_memory.0 += mem.0;
@@ -241,7 +249,7 @@ impl Simulation {
                 || n.pod_count() > n.max_pods
             {
                 let msg = format!("node {} over-committed after binding", n.name);
-                self.invariant_violations.push(msg);
+                self.violation(msg);
             }
         }
         self.update_pod(pod, |p| {
