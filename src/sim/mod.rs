@@ -15,6 +15,7 @@ mod action;
 mod disruption;
 mod events;
 mod faults;
+mod preemption;
 mod result;
 mod support;
 mod timeline;
@@ -238,6 +239,7 @@ impl Simulation {
                 self.update_pod(pod, |p| {
                     p.phase = PodPhase::Ready;
                     p.ready_since = Some(SimTime::ZERO);
+                    p.started_at = Some(SimTime::ZERO);
                     p.timer = None;
                 });
             }
@@ -533,7 +535,8 @@ impl Simulation {
                 &mut self.rng_scheduler,
             ) {
                 Outcome::Bind(node) => self.apply(Action::BindPod { pod, node }),
-                Outcome::Unschedulable(diag) => {
+                Outcome::Unschedulable(mut diag) => {
+                    self.post_filter(pod, &mut diag);
                     let attempts = self.state.pods[pod.idx()].failed_attempts + 1;
                     self.state.pods[pod.idx()].failed_attempts = attempts;
                     let until = now + queue::backoff_duration(attempts);

@@ -227,6 +227,7 @@ impl Simulation {
     }
 
     fn bind_pod(&mut self, pod: PodId, node: NodeId) {
+        self.state.nominations.clear(pod);
         let (cpu, mem) = {
             let p = self.state.pod(pod);
             (p.cpu, p.memory)
@@ -267,6 +268,8 @@ impl Simulation {
 
     /// Containers start (first start, or restart after the node came back).
     fn start_containers(&mut self, pod: PodId) {
+        let now = self.engine.now();
+        self.state.pods[pod.idx()].started_at.get_or_insert(now);
         let rs = self.state.pod(pod).rs;
         let d = self.state.pod(pod).deployment.idx();
         let template = &self.state.rs(rs).template;
@@ -322,7 +325,8 @@ impl Simulation {
             self.cancel_pod_timers(pod);
         }
         self.update_pod(pod, |p| p.deleted_at = Some(now));
-        if reason != DeleteReason::ScaleDown {
+        // Preemption logs `pod_preempted` itself (sim/preemption.rs).
+        if !matches!(reason, DeleteReason::ScaleDown | DeleteReason::Preemption) {
             let name = self.pod_name(pod);
             let node = self
                 .state
@@ -414,6 +418,7 @@ impl Simulation {
             (p.rs, p.deployment, p.node, p.cpu, p.memory)
         };
         self.update_pod(pod, |p| p.gone = true);
+        self.state.nominations.clear(pod);
         if let Some(n) = node {
             let nd = &mut self.state.nodes[n.idx()];
             nd.requested_cpu.0 -= cpu.0;
