@@ -221,3 +221,25 @@ fn crash_looping_rollout_never_completes_and_keeps_max_unavailable() {
     assert!(events(&r, "pod_evicted").is_empty());
     assert_eq!(r.summary.workloads["web"].replicas_max, 10);
 }
+
+// ------------------------------------------------------------ warm start
+
+/// The ReplicaSet controller creates at most burstReplicas = 500 pods per
+/// sync; the warm start runs as many syncs as needed, so 1,200 replicas
+/// (30 of 100m per node on 40 nodes of 4 cpu) all start placed and Ready.
+#[test]
+fn warm_start_beyond_burst_replicas_places_every_pod() {
+    let yaml = "\
+name: big
+duration: 1m
+cluster:
+  zones: [a, b]
+  node_pools: [{name: pool, count: 40, cpu: 4, memory: 16Gi}]
+workloads:
+  - {name: web, replicas: 1200, cpu: 100m, memory: 128Mi}
+";
+    let r = run(yaml, &[]);
+    let web = &r.summary.workloads["web"];
+    assert_eq!((web.min_ready, web.replicas_max), (1200, 1200));
+    assert_eq!(r.summary.cluster.pending_pod_seconds, 0.0);
+}

@@ -230,7 +230,11 @@ impl Simulation {
         // Warm start: place the initial pods now and make them Ready at
         // time zero, as in a cluster that has been running for a while.
         for rs in 0..self.state.replica_sets.len() {
-            self.reconcile_replica_set(RsId(rs as u32));
+            // As many syncs as burstReplicas (500 per sync) needs.
+            let rs = RsId(rs as u32);
+            while self.state.rs_status_replicas(rs) < self.state.rs(rs).replicas {
+                self.reconcile_replica_set(rs);
+            }
         }
         self.run_scheduler_cycle();
         for pid in 0..self.state.pods.len() {
