@@ -370,6 +370,11 @@ pub fn evaluate(
     // whatever the offset: skip the draw, so runs without priorities keep
     // the scheduler's random stream as it was.
     let priority = state.pod(pod).priority;
+    // Pods take their workload's priority: at the lowest one, nothing is
+    // lower anywhere (the common all-zero case costs no scan of the pods).
+    if env.workloads.iter().all(|w| w.priority >= priority) {
+        return Preemption::NoCandidates;
+    }
     let any_lower = potential.iter().any(|&n| {
         state
             .node(n)
