@@ -11,6 +11,9 @@ use crate::scenario::{Strategy, Taint};
 use crate::units::{Bytes, MilliCpu};
 use std::collections::BTreeMap;
 
+mod nominations;
+pub use nominations::Nominations;
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -236,6 +239,12 @@ pub struct Pod {
     pub uid: u64,
     /// Scheduling attempts that failed.
     pub failed_attempts: u32,
+    /// `status.startTime`: when the kubelet first acknowledged the pod
+    /// (before its containers start).
+    pub started_at: Option<SimTime>,
+    /// The scheduler preempted it (its `DisruptionTarget` condition with
+    /// reason `PreemptionByScheduler`).
+    pub preempted: bool,
 }
 
 impl Pod {
@@ -271,6 +280,8 @@ impl Pod {
             warm: false,
             uid,
             failed_attempts: 0,
+            started_at: None,
+            preempted: false,
         }
     }
 
@@ -364,6 +375,8 @@ pub struct ClusterState {
     pub replica_sets: Vec<ReplicaSet>,
     /// Deployments by id (= workload index).
     pub deployments: Vec<Deployment>,
+    /// Pods nominated to nodes by preemption.
+    pub nominations: Nominations,
 }
 
 impl ClusterState {

@@ -35,7 +35,9 @@
 //!   `workload` defaulting to the workload itself and `required` to true
 //!   (false when a `weight` is given; a preferred term weighs 100 unless
 //!   told); `anti_affinity: {topology, required}` is shorthand for one
-//!   `pod_anti_affinity` term on the workload itself.
+//!   `pod_anti_affinity` term on the workload itself;
+//! - `preemption_policy` is `preempt_lower_priority` (the default) or
+//!   `never`, upstream's `preemptionPolicy` of the pod's PriorityClass.
 
 mod check;
 mod error;

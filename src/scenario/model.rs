@@ -215,6 +215,8 @@ pub struct Workload {
     pub memory: Bytes,
     /// `priority` (default 0).
     pub priority: i32,
+    /// `preemption_policy` (default `preempt_lower_priority`).
+    pub preemption_policy: PreemptionPolicy,
     /// `startup_time`: from the kubelet starting the pod to Ready (default 0 s).
     pub startup_time: Dist,
     /// `termination_grace` (default 30 s).
@@ -261,6 +263,7 @@ impl Workload {
             cpu,
             memory,
             priority: 0,
+            preemption_policy: PreemptionPolicy::PreemptLowerPriority,
             startup_time: Dist::Fixed(SimDuration::ZERO),
             termination_grace: SimDuration::from_secs(30),
             min_ready_seconds: SimDuration::ZERO,
@@ -278,6 +281,19 @@ impl Workload {
             hpa: None,
         }
     }
+}
+
+/// A workload's `preemption_policy` (upstream `spec.preemptionPolicy`,
+/// from its PriorityClass).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PreemptionPolicy {
+    /// `preempt_lower_priority` (upstream `PreemptLowerPriority`, the
+    /// default): an unschedulable pod may preempt pods of lower priority.
+    #[default]
+    PreemptLowerPriority,
+    /// `never`: the pod is queued ahead of lower priorities but never
+    /// preempts.
+    Never,
 }
 
 /// Deployment strategies.

@@ -51,6 +51,7 @@ const WORKLOAD: &[&str] = &[
     "cpu",
     "memory",
     "priority",
+    "preemption_policy",
     "startup_time",
     "termination_grace",
     "min_ready_seconds",
@@ -735,6 +736,15 @@ fn resolve_workload(
     let memory = cx.req(&o, "memory", Cx::memory);
     check_fits(cx, &o, largest, cpu, memory);
     let priority = cx.or(&o, "priority", 0, Cx::i32);
+    let preemption_policy = cx.or(
+        &o,
+        "preemption_policy",
+        PreemptionPolicy::PreemptLowerPriority,
+        |cx, n, p| match cx.choice(n, p, &["preempt_lower_priority", "never"])? {
+            "never" => Some(PreemptionPolicy::Never),
+            _ => Some(PreemptionPolicy::PreemptLowerPriority),
+        },
+    );
     let startup_time = cx.or(
         &o,
         "startup_time",
@@ -856,6 +866,7 @@ fn resolve_workload(
         cpu: cpu?,
         memory: memory?,
         priority: priority?,
+        preemption_policy: preemption_policy?,
         startup_time: startup_time?,
         termination_grace: termination_grace?,
         min_ready_seconds: min_ready_seconds?,

@@ -2,13 +2,16 @@
 //! (upstream `schedulePod`, `schedule_one.go`):
 //!
 //! 1. PreFilter: each filter plugin of the [`Profile`] prepares its state
-//!    for this pod (or skips itself);
+//!    for this pod (or skips itself); a pod nominated by an earlier
+//!    preemption tries its nominated node first and binds there if it
+//!    passes the filters (upstream `evaluateNominatedNode`);
 //! 2. Filter: nodes are visited in the snapshot's order (zones round-robin,
 //!    upstream `nodeTree.list`), starting at the rotating
 //!    `nextStartNodeIndex`, until `numFeasibleNodesToFind` feasible nodes
 //!    are found (`percentageOfNodesToScore`); a node fails at its first
 //!    failing plugin;
-//! 3. PostFilter, when no node fits (preemption plugs in here);
+//! 3. PostFilter, when no node fits (preemption: [`super::preemption`],
+//!    run by the simulation right after a failed cycle);
 //! 4. PreScore, Score and NormalizeScore per score plugin over the feasible
 //!    nodes, then `Σ weight × score`;
 //! 5. selectHost: the best total, ties broken uniformly at random.
@@ -248,7 +251,9 @@ impl Profile {
     /// NodeResourcesFit (1), PodTopologySpread (2), InterPodAffinity (2),
     /// NodeResourcesBalancedAllocation (1). ImageLocality (1) is left out:
     /// images are not modelled, so it would give every node 0. No
-    /// PostFilter yet (DefaultPreemption is wired separately).
+    /// PostFilter plugin: DefaultPreemption needs the scheduler's RNG and
+    /// the PDBs, so the simulation runs it after a failed cycle
+    /// ([`Scheduler::preempt`]).
     pub fn default_profile() -> Self {
         use plugins::*;
         Profile {
@@ -502,6 +507,20 @@ impl Scheduler {
         f(&self.profile, &cx)
     }
 
+    /// What a cycle reads besides the cluster state, for code that re-runs
+    /// the filters on states it alters (preemption's dry runs).
+    pub fn env<'a>(&'a mut self, state: &ClusterState, workloads: &'a [Workload]) -> CycleEnv<'a> {
+        self.nodes.refresh(state, self.zones.len());
+        CycleEnv {
+            profile: &self.profile,
+            workloads,
+            zones: &self.zones,
+            config: &self.config,
+            affinity: &self.affinity,
+            nodes: &self.nodes,
+        }
+    }
+
     /// Runs PreFilter and every filter of the profile for `pod` on one node,
     /// as a cycle would: for diagnostics, tests and PostFilter plugins.
     pub fn filter_node(
@@ -580,6 +599,16 @@ impl Scheduler {
 
         let filters = pre_filter(profile, &cx);
 
+        // Upstream `evaluateNominatedNode`: the nominated node alone first;
+        // if it fits it is the only feasible node (no scoring) and the
+        // rotating start index stays where it is.
+        if let Some(nominated) = state.nominations.node_of(pod)
+            && !state.node(nominated).removed
+            && run_filters(&filters, &cx, nominated).is_ok()
+        {
+            return Outcome::Bind(nominated);
+        }
+
         // Filter, from the rotating start, until enough feasible nodes.
         let all = nodes.order();
         let n = all.len();
@@ -631,6 +660,48 @@ impl Scheduler {
         let chosen =
             score::select_host(&scored, |k| rng.random_range(0..k)).expect("feasible is not empty");
         Outcome::Bind(chosen)
+    }
+}
+
+/// The scheduler's side of a [`CycleContext`]: everything but the state and
+/// the pod (see [`Scheduler::env`]).
+pub struct CycleEnv<'a> {
+    /// The profile.
+    pub profile: &'a Profile,
+    /// Every workload, indexed like `state.deployments`.
+    pub workloads: &'a [Workload],
+    /// Zone names.
+    pub zones: &'a [String],
+    /// The scheduler configuration.
+    pub config: &'a SchedulerConfig,
+    /// The affinity index.
+    pub affinity: &'a AffinityIndex,
+    /// The node snapshot.
+    pub nodes: &'a NodeList,
+}
+
+impl CycleEnv<'_> {
+    /// A cycle context for `pod` on `state`.
+    pub fn context<'s>(&'s self, state: &'s ClusterState, pod: PodId) -> CycleContext<'s> {
+        let p = state.pod(pod);
+        CycleContext {
+            state,
+            workloads: self.workloads,
+            zones: self.zones,
+            config: self.config,
+            affinity: self.affinity,
+            nodes: self.nodes,
+            pod_id: pod,
+            pod: p,
+            workload: &self.workloads[p.deployment.idx()],
+        }
+    }
+
+    /// Whether `pod` passes every filter of the profile on `node` in
+    /// `state` (PreFilter included, so every plugin sees `state` as it is).
+    pub fn fits(&self, state: &ClusterState, pod: PodId, node: NodeId) -> bool {
+        let cx = self.context(state, pod);
+        run_filters(&pre_filter(self.profile, &cx), &cx, node).is_ok()
     }
 }
 

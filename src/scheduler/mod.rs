@@ -5,9 +5,11 @@
 //! `score` holds pure functions checked against Kubernetes' own test
 //! vectors; `plugins` applies them (and the other default plugins) to the
 //! cluster state; `cycle` is the framework running a profile's plugins for
-//! one pod; `queue` orders pending pods with upstream's backoff.
+//! one pod; `queue` orders pending pods with upstream's backoff;
+//! `preemption` is DefaultPreemption (PostFilter).
 pub mod cycle;
 pub mod plugins;
+pub mod preemption;
 pub mod queue;
 pub mod score;
 

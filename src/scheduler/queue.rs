@@ -86,6 +86,20 @@ impl SchedulingQueue {
         }
     }
 
+    /// An update of one unschedulable pod (its nomination was cleared):
+    /// it moves to the active queue, or to the backoff queue until its
+    /// backoff expires (upstream `PriorityQueue.Update`). False if it was
+    /// not parked as unschedulable.
+    pub fn activate(&mut self, pod: PodId, now: SimTime) -> bool {
+        match self.unschedulable.remove(&pod) {
+            Some((_, until, prio)) => {
+                self.requeue(pod, prio, until, now);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Moves pods whose backoff has expired into the active queue.
     pub fn flush_backoff(&mut self, now: SimTime) {
         while let Some((&(until, pod), &prio)) = self.backoff.first_key_value() {

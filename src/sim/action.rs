@@ -66,6 +66,8 @@ pub enum DeleteReason {
     TaintEviction,
     /// The eviction API (drains), after the PDB allowed it.
     Eviction,
+    /// The scheduler preempted it for a pod of higher priority.
+    Preemption,
 }
 
 impl DeleteReason {
@@ -75,6 +77,7 @@ impl DeleteReason {
             DeleteReason::ScaleDown => "scale_down",
             DeleteReason::TaintEviction => "taint_eviction",
             DeleteReason::Eviction => "eviction",
+            DeleteReason::Preemption => "preemption",
         }
     }
 }

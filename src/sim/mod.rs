@@ -16,6 +16,7 @@ mod disruption;
 mod events;
 mod faults;
 mod invariants;
+mod preemption;
 mod result;
 mod support;
 mod timeline;
@@ -238,7 +239,11 @@ impl Simulation {
         // Warm start: place the initial pods now and make them Ready at
         // time zero, as in a cluster that has been running for a while.
         for rs in 0..self.state.replica_sets.len() {
-            self.reconcile_replica_set(RsId(rs as u32));
+            // As many syncs as burstReplicas (500 per sync) needs.
+            let rs = RsId(rs as u32);
+            while self.state.rs_status_replicas(rs) < self.state.rs(rs).replicas {
+                self.reconcile_replica_set(rs);
+            }
         }
         self.run_scheduler_cycle();
         for pid in 0..self.state.pods.len() {
@@ -248,6 +253,7 @@ impl Simulation {
                     p.phase = PodPhase::Ready;
                     p.ready_since = Some(SimTime::ZERO);
                     p.warm = true;
+                    p.started_at = Some(SimTime::ZERO);
                     p.timer = None;
                 });
             }
@@ -551,7 +557,8 @@ impl Simulation {
                 &mut self.rng_scheduler,
             ) {
                 Outcome::Bind(node) => self.apply(Action::BindPod { pod, node }),
-                Outcome::Unschedulable(diag) => {
+                Outcome::Unschedulable(mut diag) => {
+                    self.post_filter(pod, &mut diag);
                     let attempts = self.state.pods[pod.idx()].failed_attempts + 1;
                     self.state.pods[pod.idx()].failed_attempts = attempts;
                     let until = now + queue::backoff_duration(attempts);

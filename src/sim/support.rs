@@ -49,7 +49,7 @@ pub fn check(sc: &Scenario) -> Result<(), Unsupported> {
 }
 
 impl Unsupported {
-    /// Same as [`check`], for callers that only validate.
+    /// Lists the features of a scenario this version cannot simulate.
     pub fn check(sc: &Scenario) -> Result<(), Unsupported> {
         check(sc)
     }

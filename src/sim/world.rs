@@ -227,6 +227,7 @@ impl Simulation {
     }
 
     fn bind_pod(&mut self, pod: PodId, node: NodeId) {
+        self.state.nominations.clear(pod);
         let (cpu, mem) = {
             let p = self.state.pod(pod);
             (p.cpu, p.memory)
@@ -280,6 +281,8 @@ impl Simulation {
         if let Some(t) = self.state.pods[pod.idx()].timer.take() {
             self.engine.cancel(t);
         }
+        let now = self.engine.now();
+        self.state.pods[pod.idx()].started_at.get_or_insert(now);
         let rs = self.state.pod(pod).rs;
         let d = self.state.pod(pod).deployment.idx();
         let template = &self.state.rs(rs).template;
@@ -350,7 +353,8 @@ impl Simulation {
             self.cancel_pod_timers(pod);
         }
         self.update_pod(pod, |p| p.deleted_at = Some(now));
-        if reason != DeleteReason::ScaleDown {
+        // Preemption logs `pod_preempted` itself (sim/preemption.rs).
+        if !matches!(reason, DeleteReason::ScaleDown | DeleteReason::Preemption) {
             let name = self.pod_name(pod);
             let node = self
                 .state
@@ -446,6 +450,7 @@ impl Simulation {
             (p.rs, p.deployment, p.node, p.cpu, p.memory)
         };
         self.update_pod(pod, |p| p.gone = true);
+        self.state.nominations.clear(pod);
         if let Some(n) = node {
             let nd = &mut self.state.nodes[n.idx()];
             nd.requested_cpu.0 -= cpu.0;

@@ -9,6 +9,7 @@
 use crate::model::NodeId;
 use crate::scenario::ScoreStrategy;
 use crate::scheduler::cycle::{Code, CycleContext, FilterPlugin, Rejection, ScorePlugin};
+use crate::scheduler::preemption;
 use crate::scheduler::score::{self, CpuMemory, NodeFitState, ResourceUse};
 
 /// Upstream name of NodeResourcesFit.
@@ -34,15 +35,21 @@ impl FilterPlugin for Fit {
 
     /// Every shortage is listed, as upstream lists each insufficient
     /// resource; the status is Unresolvable when the pod asks for more than
-    /// the whole node has.
+    /// the whole node has. Pods nominated to the node with at least the
+    /// pod's priority count as if bound there (upstream
+    /// `RunFilterPluginsWithNominatedPods`; see [`preemption`]).
     fn filter(&self, cx: &CycleContext<'_>, node: NodeId) -> Result<(), Rejection> {
         let n = cx.node(node);
+        let held = preemption::nominated_reservation(cx.state, node, cx.pod_id);
         let fit = score::fits(
             self.request,
             &NodeFitState {
                 allocatable: CpuMemory::new(n.cpu.0 as i64, n.memory.0 as i64),
-                requested: CpuMemory::new(n.requested_cpu.0 as i64, n.requested_memory.0 as i64),
-                pod_count: n.pod_count(),
+                requested: CpuMemory::new(
+                    n.requested_cpu.0 as i64 + held.cpu,
+                    n.requested_memory.0 as i64 + held.memory,
+                ),
+                pod_count: n.pod_count() + held.pods,
                 max_pods: n.max_pods,
             },
         );
