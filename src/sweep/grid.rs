@@ -275,13 +275,6 @@ fn parse_axis(arg: &str) -> Result<Axis, SweepError> {
                 values.push(item.to_string());
             }
         }
-        for (i, v) in values.iter().enumerate() {
-            if values[..i].iter().any(|w| same_value(v, w)) {
-                return Err(err(format!(
-                    "`{path}` lists the value {v} twice; give each value once"
-                )));
-            }
-        }
         params.push(path.to_string());
         columns.push(values);
     }
@@ -294,9 +287,20 @@ fn parse_axis(arg: &str) -> Result<Axis, SweepError> {
             c.len()
         )));
     }
-    let values = (0..n)
+    let values: Vec<Vec<String>> = (0..n)
         .map(|i| columns.iter().map(|c| c[i].clone()).collect())
         .collect();
+    // Two equal points would only be run twice (and make --baseline
+    // ambiguous). Within a zip, one parameter may repeat a value.
+    for (i, v) in values.iter().enumerate() {
+        let same = |w: &Vec<String>| v.iter().zip(w).all(|(a, b)| same_value(a, b));
+        if values[..i].iter().any(same) {
+            return Err(err(format!(
+                "the value {} is listed twice; give each value once",
+                v.join(" & ")
+            )));
+        }
+    }
     Ok(Axis { params, values })
 }
 
@@ -554,6 +558,8 @@ mod tests {
         assert_eq!(g.params, ["a", "b", "c"]);
         assert_eq!(g.values(4), ["2", "y", "8"]);
         assert!(err(&["a=1,2 & b=x"]).contains("same number of values"));
+        assert_eq!(grid(&["a=1,2 & b=x,x"]).points(), 2);
+        assert!(err(&["a=1,1 & b=x,x"]).contains("listed twice"));
     }
 
     #[test]
@@ -563,6 +569,7 @@ mod tests {
         assert!(err(&["a=1,2", "a=3"]).contains("more than once"));
         assert!(err(&["a=1 & a=2"]).contains("more than once"));
         assert!(err(&["a=1,1"]).contains("twice"));
+        assert!(err(&["t=60s,1m"]).contains("twice"));
         assert!(err(&["a..b=1"]).contains("single dots"));
         assert!(err(&["seed=1,2"]).contains("not a parameter"));
         assert!(err(&["a=1..1000", "b=1..1000", "c=1..1000"]).contains("more than 1000000 points"));
