@@ -233,7 +233,9 @@ impl RunRecord {
         v
     }
 
-    /// Writes `runs/<point>-<seed>.json` under `dir` atomically.
+    /// Writes `runs/<point>-<seed>.json` under `dir` atomically (by
+    /// rename, without an fsync: a file that a power loss truncated fails
+    /// to parse on resume, and the run is done again).
     pub fn write(
         &self,
         dir: &Path,
@@ -241,7 +243,7 @@ impl RunRecord {
         names: &[String],
         wall_names: &[&str],
     ) -> Result<(), SweepError> {
-        output::write_atomic(
+        output::write_atomic_unsynced(
             &dir.join(RUNS_DIR),
             &run_file_name(self.point, self.seed),
             &self.to_bytes(grid, names, wall_names),
