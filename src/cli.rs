@@ -82,8 +82,9 @@ pub struct SweepArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short, value_name = "J")]
     pub jobs: Option<usize>,
-    /// Output directory (default: out/sweep-<scenario file stem>). Rerunning
-    /// into the same directory resumes.
+    /// Output directory (default: out/sweep-NAME, NAME being the scenario
+    /// file's name without extension). Rerunning into the same directory
+    /// resumes.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Run only shard I of N: runs whose index % N == I - 1.
