@@ -4,7 +4,7 @@
 use crate::output;
 use crate::scenario::{self, Scenario};
 use crate::sim::{RunResult, Simulation};
-use crate::sweep::{self, Progress, Results, Shard, Sweep, SweepOptions, gate};
+use crate::sweep::{self, Progress, Results, Shard, Sweep, SweepOptions};
 use clap::{Parser, Subcommand};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -142,8 +142,8 @@ pub struct MergeArgs {
     pub quiet: bool,
 }
 
-/// A failure with its exit code: 2 for bad input or usage, 1 for a failed
-/// assertion.
+/// A failure with its exit code: 1 a sweep assertion failed, 2 bad input or
+/// usage, 3 the model broke an invariant, 130 a sweep was interrupted.
 #[derive(Debug)]
 pub struct CliError {
     /// Exit code.
@@ -349,7 +349,7 @@ fn cmd_merge(args: &MergeArgs) -> Result<(), CliError> {
 /// the model broke an invariant.
 fn report(r: &Results, out: &Path, quiet: bool) -> Result<(), CliError> {
     if !quiet {
-        print!("{}", sweep_table(r));
+        print!("{}", r.table());
         eprintln!(
             "wrote {}/{{sweep.json,runs.csv,aggregate.csv,runs/}}",
             out.display()
@@ -364,109 +364,16 @@ fn report(r: &Results, out: &Path, quiet: bool) -> Result<(), CliError> {
             ),
         });
     }
-    let points = r.aggregate.points.len();
-    let mut failed = String::new();
-    for g in &r.gates {
-        let fails: Vec<_> = r.failures.iter().filter(|f| f.gate == *g).collect();
-        if fails.is_empty() {
-            if !quiet {
-                eprintln!("assert ok: {g} at all {points} point(s)");
-            }
-            continue;
-        }
-        let _ = write!(
-            failed,
-            "\nassert failed: {g} at {} of {points} point(s):",
-            fails.len()
-        );
-        for f in fails {
-            let _ = write!(
-                failed,
-                "\n  point {} ({}): ",
-                f.point,
-                r.grid.describe(f.point)
-            );
-            let _ = match f.gate.bound {
-                gate::Bound::Mean => write!(
-                    failed,
-                    "mean {} \u{b1} {} ({} runs)",
-                    f.stats.mean, f.stats.ci95, f.stats.n
-                ),
-                gate::Bound::Lower | gate::Bound::Upper => write!(
-                    failed,
-                    "{} {} (mean {} \u{b1} {}, {} runs)",
-                    if f.gate.bound == gate::Bound::Lower {
-                        "lcb"
-                    } else {
-                        "ucb"
-                    },
-                    f.actual,
-                    f.stats.mean,
-                    f.stats.ci95,
-                    f.stats.n
-                ),
-            };
+    let (passed, failed) = r.gate_report();
+    if !quiet {
+        for line in passed {
+            eprintln!("{line}");
         }
     }
-    if !failed.is_empty() {
-        return Err(CliError {
-            code: 1,
-            message: format!("{} assertion(s) failed{failed}", r.failures.len()),
-        });
+    match failed {
+        Some(message) => Err(CliError { code: 1, message }),
+        None => Ok(()),
     }
-    Ok(())
-}
-
-/// Most rows of the sweep table on stdout (aggregate.csv has them all).
-const MAX_TABLE_ROWS: usize = 40;
-
-/// The per-point table printed after a sweep: parameters, then each
-/// workload's SLO attainment as mean \u{b1} 95% CI half-width.
-pub fn sweep_table(r: &Results) -> String {
-    let a = &r.aggregate;
-    let slo: Vec<(usize, &str)> = a
-        .names
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.starts_with("workloads.") && n.ends_with(".slo_attainment"))
-        .map(|(i, n)| (i, n.as_str()))
-        .collect();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut head = vec!["point".to_string()];
-    head.extend(r.grid.params.iter().cloned());
-    head.push("runs".to_string());
-    head.extend(slo.iter().map(|(_, n)| n.to_string()));
-    rows.push(head);
-    for p in a.points.iter().take(MAX_TABLE_ROWS) {
-        let mut row = vec![p.point.to_string()];
-        row.extend(r.grid.values(p.point).into_iter().map(str::to_string));
-        row.push(p.runs.to_string());
-        for (i, _) in &slo {
-            let s = p.metrics[*i];
-            row.push(format!("{:.6} \u{b1} {:.6}", s.mean, s.ci95));
-        }
-        rows.push(row);
-    }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in &rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        let _ = writeln!(out, "{}", line.join("  ").trim_end());
-    }
-    if a.points.len() > MAX_TABLE_ROWS {
-        let _ = writeln!(
-            out,
-            "... {} more point(s) in aggregate.csv",
-            a.points.len() - MAX_TABLE_ROWS
-        );
-    }
-    out
 }
 
 /// The command line as typed, quoted for a POSIX shell where needed.

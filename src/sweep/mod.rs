@@ -26,6 +26,7 @@ pub mod progress;
 pub mod stats;
 pub mod store;
 pub mod table;
+mod text;
 
 pub use gate::{Gate, GateFailure};
 pub use grid::Grid;
