@@ -720,3 +720,69 @@ pub fn merge(
     }
     finish(out, grid, &names, &all, baseline, gates)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(out: &Path) -> SweepOptions {
+        SweepOptions {
+            scenario: PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/micro.yaml"
+            )),
+            sets: vec!["duration=10m".to_string()],
+            varies: vec!["workloads.app.startup_time=10s,30s".to_string()],
+            seeds: 2,
+            jobs: 2,
+            out: out.to_path_buf(),
+            shard: None,
+            gates: vec![],
+            baseline: None,
+        }
+    }
+
+    #[test]
+    fn reloading_each_point_gives_the_same_runs_as_the_cache() {
+        // Above CACHE_POINTS points, runs load their point again instead of
+        // using the kept scenarios; both must give the same results.
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        let cached = Sweep::prepare(options(&a)).unwrap();
+        assert!(cached.scenarios.is_some());
+        let mut reloaded = Sweep::prepare(options(&b)).unwrap();
+        reloaded.scenarios = None;
+        let cancel = AtomicBool::new(false);
+        let ra = cached.run(&cancel, &Progress::hidden()).unwrap();
+        let rb = reloaded.run(&cancel, &Progress::hidden()).unwrap();
+        assert_eq!((ra.ran, rb.ran), (4, 4));
+        let (ra, rb) = (ra.results.unwrap(), rb.results.unwrap());
+        for p in 0..2 {
+            assert_eq!(
+                ra.aggregate.points[p].metrics,
+                rb.aggregate.points[p].metrics
+            );
+        }
+        // The two points differ (startup time matters after the failure).
+        let slo = "workloads.app.slo_attainment";
+        assert_ne!(ra.aggregate.get(0, slo), ra.aggregate.get(1, slo));
+    }
+
+    #[test]
+    fn a_cancelled_sweep_keeps_nothing_half_done_and_resumes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("c");
+        let cancel = AtomicBool::new(true);
+        let o = Sweep::prepare(options(&out))
+            .unwrap()
+            .run(&cancel, &Progress::hidden())
+            .unwrap();
+        assert!(o.interrupted && o.results.is_none());
+        assert_eq!((o.ran, o.remaining), (0, 4));
+        assert!(!out.join("aggregate.csv").exists());
+        let s = Sweep::prepare(options(&out)).unwrap();
+        assert_eq!((s.already_done(), s.to_run()), (0, 4));
+        let o = s.run(&AtomicBool::new(false), &Progress::hidden()).unwrap();
+        assert!(!o.interrupted && o.results.is_some());
+    }
+}
