@@ -4,9 +4,12 @@
 use crate::output;
 use crate::scenario::{self, Scenario};
 use crate::sim::{RunResult, Simulation};
+use crate::sweep::{self, Progress, Results, Shard, Sweep, SweepOptions};
 use clap::{Parser, Subcommand};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The quickstart scenario, embedded so that `kubesim run` works anywhere.
 pub const QUICKSTART_YAML: &str = include_str!("../scenarios/quickstart.yaml");
@@ -27,6 +30,11 @@ pub enum Command {
     Run(RunArgs),
     /// Check a scenario file and print what it resolves to.
     Validate(ValidateArgs),
+    /// Run a grid of parameter values x seeds in parallel, with confidence
+    /// intervals and gates.
+    Sweep(SweepArgs),
+    /// Combine the directories of a sharded sweep into one.
+    Merge(MergeArgs),
 }
 
 /// `kubesim run`.
@@ -62,8 +70,84 @@ pub struct ValidateArgs {
     pub sets: Vec<String>,
 }
 
-/// A failure with its exit code: 2 for bad input or usage, 1 for a failed
-/// assertion.
+/// `kubesim sweep`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = SWEEP_HELP)]
+pub struct SweepArgs {
+    /// Scenario file (YAML).
+    pub scenario: PathBuf,
+    /// Parameter values: `PATH=V1,V2,...`, ranges `PATH=2..10:2` or
+    /// `PATH=30s..5m:30s`, zipped `A=1,2 & B=x,y`. Repeat for a grid.
+    #[arg(long = "vary", value_name = "PATH=V1,V2,...")]
+    pub varies: Vec<String>,
+    /// Seeds per point: runs use seeds 1..=N (the same at every point).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub seeds: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long, short, value_name = "J")]
+    pub jobs: Option<usize>,
+    /// Output directory (default: out/sweep-NAME, NAME being the scenario
+    /// file's name without extension). Rerunning into the same directory
+    /// resumes.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Run only shard I of N: runs whose index % N == I - 1.
+    #[arg(long, value_name = "I/N", conflicts_with = "shard_count")]
+    pub shard: Option<String>,
+    /// Run shard JOB_COMPLETION_INDEX + 1 of N (a Kubernetes Indexed Job).
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<u64>,
+    /// Gate on every point's mean (or `lcb(METRIC)`, `ucb(METRIC)`: the 95%
+    /// CI bounds): exit 1 if it fails anywhere. OP: < <= > >= ==.
+    #[arg(long = "assert", value_name = "METRIC OP VALUE")]
+    pub asserts: Vec<String>,
+    /// Add paired differences against this point (its number, or
+    /// `PATH=VALUE` joined with &) to aggregate.csv.
+    #[arg(long, value_name = "POINT")]
+    pub baseline: Option<String>,
+    /// Override a scenario field at every point, as for `run`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Print nothing but errors and failed assertions.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+const SWEEP_HELP: &str = "\
+Examples:
+  kubesim sweep scenarios/quickstart.yaml --vary workloads.web.replicas=4..8:2 --seeds 20
+  kubesim sweep s.yaml --vary 'cluster.control_plane.default_toleration_seconds=30s..5m:30s' \\
+      --baseline 'cluster.control_plane.default_toleration_seconds=5m'
+  kubesim sweep s.yaml --vary 'a=1,2 & b=x,y' --assert 'lcb(workloads.web.slo_attainment) >= 99.9%'
+  kubesim sweep s.yaml --seeds 100 --shard 2/4 --out shard-2    # then: kubesim merge shard-* --out all
+
+Outputs in --out: sweep.json, runs/<point>-<seed>.json (one per finished run),
+runs.csv (one row per run) and aggregate.csv (per point: mean, std, ci95 of
+every metric). Exit codes: 0 ok, 1 an --assert failed, 2 bad input,
+3 the model broke an invariant, 130 interrupted (rerun to resume).";
+
+/// `kubesim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard directories written by `kubesim sweep --shard`.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Directory for the merged sweep.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Gate on the merged statistics, as for `sweep`.
+    #[arg(long = "assert", value_name = "METRIC OP VALUE")]
+    pub asserts: Vec<String>,
+    /// Baseline point for paired differences (default: the shards').
+    #[arg(long, value_name = "POINT")]
+    pub baseline: Option<String>,
+    /// Print nothing but errors and failed assertions.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// A failure with its exit code: 1 a sweep assertion failed, 2 bad input or
+/// usage, 3 the model broke an invariant, 130 a sweep was interrupted.
 #[derive(Debug)]
 pub struct CliError {
     /// Exit code.
@@ -86,6 +170,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => cmd_run(&args),
         Command::Validate(args) => cmd_validate(&args),
+        Command::Sweep(args) => cmd_sweep(&args),
+        Command::Merge(args) => cmd_merge(&args),
     }
 }
 
@@ -210,6 +296,171 @@ pub fn describe(path: &Path, sc: &Scenario) -> String {
         );
     }
     out
+}
+
+fn cmd_sweep(args: &SweepArgs) -> Result<(), CliError> {
+    let shard = match (&args.shard, args.shard_count) {
+        (Some(s), _) => Some(Shard::parse(s).map_err(CliError::input)?),
+        (None, Some(n)) => {
+            let index = std::env::var("JOB_COMPLETION_INDEX").map_err(|_| {
+                CliError::input(
+                    "--shard-count needs JOB_COMPLETION_INDEX in the environment (a Kubernetes Indexed Job sets it); elsewhere use --shard I/N",
+                )
+            })?;
+            Some(Shard::from_completion_index(&index, n).map_err(CliError::input)?)
+        }
+        (None, None) => None,
+    };
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stem = args
+            .scenario
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("scenario");
+        PathBuf::from("out").join(format!("sweep-{stem}"))
+    });
+    let opts = SweepOptions {
+        scenario: args.scenario.clone(),
+        sets: args.sets.clone(),
+        varies: args.varies.clone(),
+        seeds: args.seeds,
+        jobs,
+        out: out.clone(),
+        shard,
+        gates: args.asserts.clone(),
+        baseline: args.baseline.clone(),
+    };
+    let sweep = Sweep::prepare(opts).map_err(CliError::input)?;
+    let total = sweep.already_done() + sweep.to_run();
+    if !args.quiet {
+        for w in sweep.warnings() {
+            eprintln!("warning: {w}");
+        }
+        let g = sweep.grid();
+        let slice = match shard {
+            Some(s) => format!(", shard {}/{}: {total} runs", s.index, s.count),
+            None => String::new(),
+        };
+        eprintln!(
+            "sweep: {} point(s) x {} seed(s) = {} runs{slice}, {jobs} job(s), into {}",
+            g.points(),
+            args.seeds,
+            g.points() as u64 * args.seeds,
+            out.display()
+        );
+        if sweep.already_done() > 0 {
+            eprintln!(
+                "resuming: {} of {total} runs already done, running the other {}",
+                sweep.already_done(),
+                sweep.to_run()
+            );
+        }
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = Arc::clone(&cancel);
+        // Fails only if a handler is already installed (a second sweep in
+        // one process); that one keeps working on its own flag.
+        let _ = ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                eprintln!("\nstopping at once; finished runs are kept");
+                std::process::exit(130);
+            }
+            eprintln!(
+                "\nstopping: no new runs start, runs in progress finish and are kept (press Ctrl-C again to stop at once)"
+            );
+        });
+    }
+    let progress = Progress::new(sweep.to_run() as u64, args.quiet);
+    let outcome = sweep.run(&cancel, &progress).map_err(CliError::input)?;
+    if outcome.interrupted {
+        return Err(CliError {
+            code: 130,
+            message: format!(
+                "interrupted: {} of {total} runs are done and saved in {}; to resume, run the same command again:\n  {}",
+                total - outcome.remaining,
+                out.join("runs").display(),
+                command_line()
+            ),
+        });
+    }
+    match outcome.results {
+        None => {
+            if !args.quiet {
+                let s = shard.expect("only shards complete without results");
+                eprintln!(
+                    "shard {}/{} done: {} runs ({} run now) in {}; combine all shards with: kubesim merge DIR... --out DIR",
+                    s.index,
+                    s.count,
+                    total,
+                    outcome.ran,
+                    out.display()
+                );
+            }
+            Ok(())
+        }
+        Some(results) => report(&results, &out, args.quiet),
+    }
+}
+
+fn cmd_merge(args: &MergeArgs) -> Result<(), CliError> {
+    let results = sweep::merge(&args.dirs, &args.out, args.baseline.clone(), &args.asserts)
+        .map_err(CliError::input)?;
+    report(&results, &args.out, args.quiet)
+}
+
+/// Prints a sweep's table and gate outcomes; exit 1 if a gate failed, 3 if
+/// the model broke an invariant.
+fn report(r: &Results, out: &Path, quiet: bool) -> Result<(), CliError> {
+    if !quiet {
+        print!("{}", r.table());
+        eprintln!(
+            "wrote {}/{{sweep.json,runs.csv,aggregate.csv,runs/}}",
+            out.display()
+        );
+    }
+    if !r.violations.is_empty() {
+        return Err(CliError {
+            code: 3,
+            message: format!(
+                "internal error: the model broke an invariant (please report it): {}",
+                r.violations.join("; ")
+            ),
+        });
+    }
+    let (passed, failed) = r.gate_report();
+    if !quiet {
+        for line in passed {
+            eprintln!("{line}");
+        }
+    }
+    match failed {
+        Some(message) => Err(CliError { code: 1, message }),
+        None => Ok(()),
+    }
+}
+
+/// The command line as typed, quoted for a POSIX shell where needed.
+fn command_line() -> String {
+    let quote = |a: String| {
+        if !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-./=:,%+@".contains(c))
+        {
+            a
+        } else {
+            format!("'{}'", a.replace('\'', "'\\''"))
+        }
+    };
+    std::iter::once("kubesim".to_string())
+        .chain(std::env::args().skip(1).map(quote))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The short table printed on stdout after a run.

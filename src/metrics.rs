@@ -155,7 +155,7 @@ impl WorkloadMetrics {
 }
 
 /// The per-workload block of summary.json.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct WorkloadSummary {
     /// Fraction of time with at least one pod serving.
     pub service_availability: f64,
@@ -295,7 +295,7 @@ fn ratio(a: u64, b: u64) -> f64 {
 }
 
 /// The `cluster` block of summary.json.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct ClusterSummary {
     /// Time-average of requested / allocatable CPU on ready nodes.
     pub cpu_allocation: f64,

@@ -35,8 +35,22 @@ pub fn ensure_dir(dir: &Path) -> Result<(), OutputError> {
 
 /// Writes `bytes` to `dir/name` through a temporary file in the same
 /// directory and a rename, so readers see either the old file or the whole
-/// new one.
+/// new one. The data is synced to disk before the rename.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    write_via_rename(dir, name, bytes, true)
+}
+
+/// Like [`write_atomic`] but without syncing to disk: while the machine
+/// stays up (a killed process included) readers still see either nothing
+/// or the whole file, but after a power loss or kernel crash the file may
+/// be empty or missing. For files that are cheap to recreate and are
+/// checked when read back: a sweep's per-run files, where a sync per run
+/// would cost more than the run.
+pub fn write_atomic_unsynced(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    write_via_rename(dir, name, bytes, false)
+}
+
+fn write_via_rename(dir: &Path, name: &str, bytes: &[u8], sync: bool) -> Result<(), OutputError> {
     let target = dir.join(name);
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let io = |source, path: &Path| OutputError::Io {
@@ -46,7 +60,9 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), OutputEr
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if sync {
+            f.sync_all()?;
+        }
         Ok(())
     })();
     if let Err(e) = result {

@@ -73,6 +73,14 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Reads, overrides and validates the scenario file at `path`. `sets` are
 /// `PATH=VALUE` overrides (see the `--set` rules in DESIGN.md).
 pub fn load_file(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
+    let text = read_file(path)?;
+    load_str(&text, &path.display().to_string(), sets)
+}
+
+/// Reads the text of the scenario file at `path`, refusing files over
+/// [`MAX_FILE_BYTES`] and files that are not UTF-8. For callers that load
+/// the same text many times (sweeps) through [`load_str`].
+pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
     let io = |source| ScenarioError::Io {
         path: path.to_path_buf(),
         source,
@@ -84,13 +92,12 @@ pub fn load_file(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError
         ))));
     }
     let bytes = std::fs::read(path).map_err(io)?;
-    let text = String::from_utf8(bytes).map_err(|_| {
+    String::from_utf8(bytes).map_err(|_| {
         io(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "the file is not UTF-8 text",
         ))
-    })?;
-    load_str(&text, &path.display().to_string(), sets)
+    })
 }
 
 /// Parses, overrides and validates scenario `text`. `origin` names the
