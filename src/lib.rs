@@ -11,4 +11,5 @@ pub mod output;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;
+pub mod traffic;
 pub mod units;

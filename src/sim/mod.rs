@@ -15,9 +15,11 @@ mod action;
 mod disruption;
 mod events;
 mod faults;
+mod hpa;
 mod result;
 mod support;
 mod timeline;
+mod traffic;
 mod world;
 
 pub use action::{Action, DeleteReason};
@@ -93,6 +95,8 @@ pub struct Simulation {
     log: Vec<EventRecord>,
     invariant_violations: Vec<String>,
     end: SimTime,
+    traffic: traffic::TrafficState,
+    hpas: hpa::HpaControllers,
 }
 
 impl Simulation {
@@ -161,9 +165,12 @@ impl Simulation {
             log: Vec::new(),
             invariant_violations: Vec::new(),
             end,
+            traffic: traffic::TrafficState::new(&scenario, &streams, end),
+            hpas: hpa::HpaControllers::new(&scenario),
             scenario,
         };
         sim.build_cluster();
+        sim.start_traffic();
         sim
     }
 
@@ -343,6 +350,7 @@ impl Simulation {
             let (now, ev) = self.engine.pop().expect("peeked");
             self.handle(now, ev);
         }
+        self.advance_traffic(end);
         let wall = started.elapsed().as_secs_f64();
         result::finish(self, wall)
     }
@@ -357,6 +365,7 @@ impl Simulation {
     }
 
     fn handle(&mut self, now: SimTime, ev: Event) {
+        self.advance_traffic(now);
         if self.control_plane_down() && self.needs_control_plane(&ev) {
             // The node lifecycle controller re-arms its timers when it comes
             // back (on_control_plane_restored); everything else waits.
@@ -410,6 +419,10 @@ impl Simulation {
                 zone,
                 purpose,
             } => self.on_node_joins(pool as usize, zone as usize, purpose),
+            Event::RequestArrival(d) => self.on_request_arrival(d),
+            Event::RequestDone { pod, slot } => self.on_request_done(pod, slot),
+            Event::MetricsScrape => self.on_metrics_scrape(),
+            Event::HpaSync(d) => self.on_hpa_sync(d),
         }
     }
 
@@ -426,7 +439,8 @@ impl Simulation {
             | Event::NodeReadyAgain(_)
             | Event::TaintEviction(_)
             | Event::DrainRetry(_)
-            | Event::Uncordon(_) => true,
+            | Event::Uncordon(_)
+            | Event::HpaSync(_) => true,
             Event::Timeline(i) => matches!(
                 self.scenario.events[*i].action,
                 EventAction::Scale { .. }
