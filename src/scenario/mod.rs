@@ -147,3 +147,5 @@ fn default_name(origin: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_traffic;

@@ -577,16 +577,16 @@ pub enum TrafficPattern {
         /// Factor after.
         to: f64,
     },
-    /// `{bursty: {factor, on, off}}`: a Markov-modulated (MMPP) on/off
+    /// `{bursty: {factor, burst, gap}}`: a Markov-modulated (MMPP) on/off
     /// factor: `factor` during bursts, 1 between them; burst and gap
-    /// lengths are exponential with means `on` and `off`.
+    /// lengths are exponential with means `burst` and `gap`.
     Bursty {
         /// Multiplier during a burst.
         factor: f64,
         /// Mean burst length.
-        on: SimDuration,
+        burst: SimDuration,
         /// Mean gap between bursts.
-        off: SimDuration,
+        gap: SimDuration,
     },
     /// `{replay: {path, interpolation (default linear), loop (default
     /// false)}}`: a CSV trace of `time_s,rate` (path relative to the

@@ -266,14 +266,15 @@ fn pattern_item(cx: &mut Cx, n: &Node, path: &str) -> Option<TrafficPattern> {
             })
         }
         "bursty" => {
-            let d = cx.obj(body, &p, &["factor", "on", "off"])?;
+            // Not `on`/`off`: YAML 1.1 readers take those keys for booleans.
+            let d = cx.obj(body, &p, &["factor", "burst", "gap"])?;
             let factor = cx.req(&d, "factor", factor);
-            let on = cx.req(&d, "on", Cx::positive_duration);
-            let off = cx.req(&d, "off", Cx::positive_duration);
+            let burst = cx.req(&d, "burst", Cx::positive_duration);
+            let gap = cx.req(&d, "gap", Cx::positive_duration);
             Some(TrafficPattern::Bursty {
                 factor: factor?,
-                on: on?,
-                off: off?,
+                burst: burst?,
+                gap: gap?,
             })
         }
         _ => replay(cx, body, &p),

@@ -139,7 +139,7 @@ impl Simulation {
                 } else {
                     None
                 };
-                let pt = &mut self.traffic.pods[pod.idx()];
+                let pt = self.traffic.pod_mut(pod);
                 match cum {
                     None => {
                         pt.point = None;
@@ -167,9 +167,7 @@ impl Simulation {
 
     /// What the HPA reads from one pod.
     fn hpa_pod_view(&mut self, pod: PodId) -> HpaPodView {
-        if self.traffic.pods.len() <= pod.idx() {
-            self.traffic.pods.resize_with(pod.idx() + 1, Default::default);
-        }
+        self.traffic.pod_mut(pod);
         let p = self.state.pod(pod);
         let pt = &self.traffic.pods[pod.idx()];
         let start = pt.started_at;

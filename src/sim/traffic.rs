@@ -199,7 +199,7 @@ impl TrafficState {
         }
     }
 
-    fn pod_mut(&mut self, pod: PodId) -> &mut PodTraffic {
+    pub(super) fn pod_mut(&mut self, pod: PodId) -> &mut PodTraffic {
         if self.pods.len() <= pod.idx() {
             self.pods.resize_with(pod.idx() + 1, PodTraffic::default);
         }

@@ -82,10 +82,10 @@ fn collect_factors(
             from: *from,
             to: *to,
         }),
-        TrafficPattern::Bursty { factor, on, off } => {
+        TrafficPattern::Bursty { factor, burst, gap } => {
             let rng = streams.stream(&format!("traffic/{workload}/bursty/{bursty}"));
             *bursty += 1;
-            out.push(Factor::Bursty(Mmpp::new(*factor, s(*on), s(*off), rng)));
+            out.push(Factor::Bursty(Mmpp::new(*factor, s(*burst), s(*gap), rng)));
         }
         TrafficPattern::Replay {
             trace,
