@@ -83,18 +83,21 @@ fn mmc_mean_latency_matches_erlang_c() {
 /// the requests still in flight at the end separate them: within 0.5 %.
 #[test]
 fn littles_law_holds_on_the_simulated_queue() {
-    let yaml = queue_scenario(3, 30.0, 100, 2, ", load_balancer: round_robin")
-        .replace(
-            "{dist: exponential, mean: 100ms}",
-            "{dist: lognormal, median: 80ms, sigma: 0.9}",
-        );
+    let yaml = queue_scenario(3, 30.0, 100, 2, ", load_balancer: round_robin").replace(
+        "{dist: exponential, mean: 100ms}",
+        "{dist: lognormal, median: 80ms, sigma: 0.9}",
+    );
     let r = run(&yaml, 3);
     let w = &r.summary.workloads["app"];
     let lambda = w.requests_offered / r.summary.sim_duration_s;
     let l = w.requests_in_flight_mean.unwrap();
     let wait_s = w.latency_mean_ms.unwrap() / 1000.0;
     eprintln!("Little: L {l:.4} vs λW {:.4}", lambda * wait_s);
-    assert!(rel(l, lambda * wait_s) < 0.005, "L {l} vs λW {}", lambda * wait_s);
+    assert!(
+        rel(l, lambda * wait_s) < 0.005,
+        "L {l} vs λW {}",
+        lambda * wait_s
+    );
 }
 
 /// The HPA steady-state scenario: 2 pods of 1 CPU, constant traffic at 1m
@@ -209,7 +212,10 @@ fn fluid_and_requests_mode_agree() {
         fluid.summary.cluster.cpu_usage,
         requests.summary.cluster.cpu_usage,
     );
-    assert!(f.request_success_ratio < 0.999, "the stale endpoint costs requests");
+    assert!(
+        f.request_success_ratio < 0.999,
+        "the stale endpoint costs requests"
+    );
     assert!((f.request_success_ratio - q.request_success_ratio).abs() < 3e-4);
     let (uf, uq) = (
         f.pod_utilization_mean.unwrap(),
@@ -277,11 +283,7 @@ fn spike_dips_success_during_the_hpa_reaction_then_recovers() {
                 assert_eq!(success, 1.0, "seed {seed}: success {success} at {t} s");
             }
         }
-        let dip = r
-            .samples
-            .iter()
-            .map(|s| s.traffic[i].1)
-            .fold(1.0, f64::min);
+        let dip = r.samples.iter().map(|s| s.traffic[i].1).fold(1.0, f64::min);
         assert!((0.66..0.67).contains(&dip), "2000 of 3000 served: {dip}");
     }
 }

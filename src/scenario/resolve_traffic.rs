@@ -57,7 +57,8 @@ pub(super) fn resolve_traffic(cx: &mut Cx, n: &Node, path: &str) -> Option<Traff
     let capacity = cx.opt(&o, "capacity_per_pod", positive);
     let cpu_per_request = cx.or(&o, "cpu_per_request", MilliCpu(0), Cx::cpu);
     let noise = cx.opt(&o, "noise", |cx, n, p| {
-        cx.choice(n, p, &["poisson", "none"]).map(|v| v == "poisson")
+        cx.choice(n, p, &["poisson", "none"])
+            .map(|v| v == "poisson")
     });
     let mode = match mode? {
         "fluid" => {
@@ -177,7 +178,11 @@ fn pattern_item(cx: &mut Cx, n: &Node, path: &str) -> Option<TrafficPattern> {
     let kind = match present.as_slice() {
         [k] => *k,
         [] => {
-            cx.report(o.loc, path, Problem::new("empty pattern").hint(PATTERN_HINT));
+            cx.report(
+                o.loc,
+                path,
+                Problem::new("empty pattern").hint(PATTERN_HINT),
+            );
             return None;
         }
         many => {
@@ -382,9 +387,12 @@ pub(super) fn resolve_hpa(cx: &mut Cx, n: &Node, path: &str) -> Option<Hpa> {
 /// defaults (`GenerateHPAScaleUpRules` / `GenerateHPAScaleDownRules`).
 fn resolve_behavior(cx: &mut Cx, n: &Node, path: &str) -> Option<Behavior> {
     let o = cx.obj(n, path, &["scale_up", "scale_down"])?;
-    let up = cx.or(&o, "scale_up", ScalingRules::default_scale_up(), |cx, n, p| {
-        scaling_rules(cx, n, p, ScalingRules::default_scale_up())
-    });
+    let up = cx.or(
+        &o,
+        "scale_up",
+        ScalingRules::default_scale_up(),
+        |cx, n, p| scaling_rules(cx, n, p, ScalingRules::default_scale_up()),
+    );
     let down = cx.or(
         &o,
         "scale_down",

@@ -96,7 +96,11 @@ fn requests_mode_reads_its_fields_and_defaults() {
 #[test]
 fn mode_rules() {
     let lines = errors(&with("    traffic: {rate: 1}\n"));
-    assert_error(&lines, "workloads[0].traffic", "missing field `capacity_per_pod`");
+    assert_error(
+        &lines,
+        "workloads[0].traffic",
+        "missing field `capacity_per_pod`",
+    );
     let lines = errors(&with(
         "    traffic: {rate: 1, capacity_per_pod: 2, concurrency: 3}\n",
     ));
@@ -106,11 +110,19 @@ fn mode_rules() {
         "applies to mode: requests only",
     );
     let lines = errors(&with("    traffic: {mode: requests, rate: 1}\n"));
-    assert_error(&lines, "workloads[0].traffic", "missing field `service_time`");
+    assert_error(
+        &lines,
+        "workloads[0].traffic",
+        "missing field `service_time`",
+    );
     let lines = errors(&with(
         "    traffic: {mode: request, rate: 1, load_balancer: roundrobin}\n",
     ));
-    assert_error(&lines, "workloads[0].traffic.mode", "did you mean `requests`");
+    assert_error(
+        &lines,
+        "workloads[0].traffic.mode",
+        "did you mean `requests`",
+    );
     let lines = errors(&with(
         "    traffic: {mode: requests, rate: 1, service_time: 1s, load_balancer: roundrobin, \
          concurrency: 0, timeout: 0s}\n",
@@ -259,7 +271,10 @@ fn replay_reads_the_trace_relative_to_the_scenario_file() {
         "workloads[0].traffic.pattern[0].replay.path",
         "cannot read trace",
     );
-    assert!(e.contains("nope.csv") && e.contains("relative to the scenario file"), "{e}");
+    assert!(
+        e.contains("nope.csv") && e.contains("relative to the scenario file"),
+        "{e}"
+    );
     assert_error(
         &lines,
         "workloads[0].traffic.pattern[1].replay.path",
@@ -276,9 +291,19 @@ fn rate_is_required_without_a_replay() {
 #[test]
 fn hpa_behavior_fills_upstream_defaults() {
     let s = ok(&with("    hpa: {max: 10}\n"));
-    assert_eq!(s.workloads[0].hpa.as_ref().unwrap().behavior, None, "legacy path");
+    assert_eq!(
+        s.workloads[0].hpa.as_ref().unwrap().behavior,
+        None,
+        "legacy path"
+    );
     let s = ok(&with("    hpa: {max: 10, behavior: {}}\n"));
-    let b = s.workloads[0].hpa.as_ref().unwrap().behavior.clone().unwrap();
+    let b = s.workloads[0]
+        .hpa
+        .as_ref()
+        .unwrap()
+        .behavior
+        .clone()
+        .unwrap();
     assert_eq!(b.scale_up, ScalingRules::default_scale_up());
     assert_eq!(b.scale_down, ScalingRules::default_scale_down());
     let s = ok(&with(
@@ -287,7 +312,13 @@ fn hpa_behavior_fills_upstream_defaults() {
          policies: [{type: pods, value: 1, period: 1m}, {type: percent, value: 10, period: 30s}]\n        \
          scale_up: {select_policy: disabled, tolerance: 5%}\n",
     ));
-    let b = s.workloads[0].hpa.as_ref().unwrap().behavior.clone().unwrap();
+    let b = s.workloads[0]
+        .hpa
+        .as_ref()
+        .unwrap()
+        .behavior
+        .clone()
+        .unwrap();
     assert_eq!(
         b.scale_down,
         ScalingRules {
@@ -309,7 +340,10 @@ fn hpa_behavior_fills_upstream_defaults() {
         }
     );
     assert_eq!(b.scale_up.select_policy, SelectPolicy::Disabled);
-    assert_eq!(b.scale_up.policies, ScalingRules::default_scale_up().policies);
+    assert_eq!(
+        b.scale_up.policies,
+        ScalingRules::default_scale_up().policies
+    );
     assert_eq!(b.scale_up.stabilization_window_s, Some(0));
     assert_eq!(b.scale_up.tolerance, Some(0.05));
 }

@@ -27,8 +27,8 @@
 use super::Simulation;
 use super::events::Event;
 use crate::controllers::hpa_algo::{
-    self, ConditionStatus, HpaControllerConfig, HpaPodView, HpaSpecView, HpaState,
-    MetricSample, PodPhase as HpaPhase, ReadyCondition, ResourceName,
+    self, ConditionStatus, HpaControllerConfig, HpaPodView, HpaSpecView, HpaState, MetricSample,
+    PodPhase as HpaPhase, ReadyCondition, ResourceName,
 };
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{DeploymentId, PodId, PodPhase};
@@ -94,7 +94,10 @@ impl Simulation {
             return;
         }
         let period = METRIC_RESOLUTION.as_millis();
-        let phase = self.streams.stream("metrics-server").random_range(0..period);
+        let phase = self
+            .streams
+            .stream("metrics-server")
+            .random_range(0..period);
         self.engine
             .schedule_at(SimTime(phase), Event::MetricsScrape);
         let sync = self.hpas.config.sync_period_ms;
@@ -187,7 +190,11 @@ impl Simulation {
                 } else {
                     ConditionStatus::False
                 },
-                last_transition_ms: pt.ready_transition.or(start).unwrap_or(SimTime::ZERO).as_millis(),
+                last_transition_ms: pt
+                    .ready_transition
+                    .or(start)
+                    .unwrap_or(SimTime::ZERO)
+                    .as_millis(),
             }),
             start_time_ms: start.map(SimTime::as_millis),
             request_milli: i64::try_from(p.cpu.0).unwrap_or(i64::MAX),

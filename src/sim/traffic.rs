@@ -479,11 +479,7 @@ impl Simulation {
             // The next queued request; those whose client gave up are skipped.
             while let Some(arrival) = pt.queue.pop_front() {
                 let rq = w.requests.as_mut().expect("requests mode");
-                if rq
-                    .model
-                    .timeout
-                    .is_some_and(|t| now.since(arrival) > t)
-                {
+                if rq.model.timeout.is_some_and(|t| now.since(arrival) > t) {
                     rq.in_system -= 1;
                     w.failed += 1.0;
                     continue;
@@ -550,7 +546,12 @@ impl Simulation {
             // served (gone pods keep their table entries).
             let mut max_util: Option<f64> = None;
             for (i, pt) in self.traffic.pods.iter_mut().enumerate() {
-                if self.state.pods.get(i).is_none_or(|p| p.deployment.idx() != d) {
+                if self
+                    .state
+                    .pods
+                    .get(i)
+                    .is_none_or(|p| p.deployment.idx() != d)
+                {
                     continue;
                 }
                 pt.settle(end, conc);

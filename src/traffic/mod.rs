@@ -30,7 +30,13 @@ pub fn rate_model(
 ) -> RateModel {
     let mut factors = Vec::new();
     let mut bursty = 0;
-    collect_factors(&traffic.pattern, workload, streams, &mut bursty, &mut factors);
+    collect_factors(
+        &traffic.pattern,
+        workload,
+        streams,
+        &mut bursty,
+        &mut factors,
+    );
     let m = RateModel::new(traffic.rate_rps, factors);
     if fluid_noise {
         m.with_noise(streams.stream(&format!("traffic/{workload}/noise")))

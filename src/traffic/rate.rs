@@ -196,10 +196,7 @@ impl Factor {
             } => replay_piece(trace, *interpolation, *looped, t),
             Factor::Bursty(m) => {
                 let (on, next) = m.at(t);
-                (
-                    Series::constant(if on { m.factor } else { 1.0 }),
-                    next,
-                )
+                (Series::constant(if on { m.factor } else { 1.0 }), next)
             }
         }
     }
@@ -257,15 +254,18 @@ fn replay_piece(trace: &Trace, interp: Interpolation, looped: bool, t: f64) -> (
     }
 }
 
+/// The noiseless rate on `[from, end)`, as a series in `τ = u - from`.
 struct Piece {
-    start: f64,
+    from: f64,
     end: f64,
     s: Series,
+    /// `s'` and `s''`, computed when a capped integral first needs them.
     derivs: Option<(Series, Series)>,
 }
 
 struct Noise {
     rng: SimRng,
+    /// The current bin and its factor (Poisson count / expected count).
     bin: i64,
     factor: f64,
 }
@@ -286,7 +286,7 @@ impl RateModel {
             factors,
             noise: None,
             piece: Piece {
-                start: 0.0,
+                from: 0.0,
                 end: 0.0,
                 s: Series::default(),
                 derivs: None,
@@ -306,78 +306,77 @@ impl RateModel {
         self
     }
 
-    /// The rate without noise on `[t, end)` (local time from `t`).
-    fn base_piece(&mut self, t: f64) -> (Series, f64) {
+    /// Makes `self.piece` the noiseless piece containing `t`.
+    fn ensure_piece(&mut self, t: f64) {
+        if t >= self.piece.from && t < self.piece.end {
+            return;
+        }
+        if self.noise.is_none() {
+            // Queries only move forward (noise bins look back within a bin
+            // and forget at their start instead).
+            for f in &mut self.factors {
+                f.forget_before(t);
+            }
+        }
         let mut s = Series::constant(self.base);
         let mut end = t + MAX_PIECE_S;
         for f in &mut self.factors {
             let (fs, fe) = f.piece(t);
-            s = s.mul(&fs);
+            if fs.as_constant() != Some(1.0) {
+                s = s.mul(&fs);
+            }
             end = end.min(fe);
         }
-        (s, end.max(t.next_up()))
-    }
-
-    fn piece_at(&mut self, t: f64) {
-        if t >= self.piece.start && t < self.piece.end {
-            return;
-        }
-        let (mut s, mut end) = match self.noise.as_ref().map(|n| n.bin) {
-            None => {
-                for f in &mut self.factors {
-                    f.forget_before(t);
-                }
-                self.base_piece(t)
-            }
-            Some(current) => {
-                let k = (t / NOISE_BIN_S).floor() as i64;
-                let bin_start = k as f64 * NOISE_BIN_S;
-                let bin_end = (k + 1) as f64 * NOISE_BIN_S;
-                for f in &mut self.factors {
-                    f.forget_before(bin_start.min(t));
-                }
-                if k != current {
-                    // The bin's expected count, then its Poisson draw.
-                    let mut lambda = 0.0;
-                    let mut u = bin_start;
-                    while u < bin_end {
-                        let (bs, be) = self.base_piece(u);
-                        let e = be.min(bin_end);
-                        lambda += bs.integral(0.0, e - u);
-                        u = e;
-                    }
-                    let noise = self.noise.as_mut().expect("noise is on");
-                    let count = if lambda > 0.0 {
-                        Poisson::new(lambda).map_or(lambda, |p| p.sample(&mut noise.rng))
-                    } else {
-                        0.0
-                    };
-                    noise.bin = k;
-                    noise.factor = if lambda > 0.0 { count / lambda } else { 0.0 };
-                }
-                let factor = self.noise.as_ref().expect("noise is on").factor;
-                let (s, e) = self.base_piece(t);
-                (s.scale(factor), e.min(bin_end))
-            }
-        };
-        if end <= t {
-            end = t.next_up();
-        }
-        if s.terms().is_empty() {
-            s = Series::constant(0.0);
-        }
         self.piece = Piece {
-            start: t,
-            end,
+            from: t,
+            end: end.max(t.next_up()),
             s,
             derivs: None,
         };
     }
 
+    /// The segment of constant noise and one smooth piece containing `t`:
+    /// its end and the noise factor on it. Afterwards `self.piece` holds `t`.
+    fn segment(&mut self, t: f64) -> (f64, f64) {
+        if self.noise.is_none() {
+            self.ensure_piece(t);
+            return (self.piece.end, 1.0);
+        }
+        let k = (t / NOISE_BIN_S).floor() as i64;
+        let bin_start = k as f64 * NOISE_BIN_S;
+        let bin_end = (k + 1) as f64 * NOISE_BIN_S;
+        if self.noise.as_ref().is_some_and(|n| n.bin != k) {
+            for f in &mut self.factors {
+                f.forget_before(bin_start.min(t));
+            }
+            // The bin's expected count, then its Poisson draw.
+            let mut lambda = 0.0;
+            let mut u = bin_start;
+            while u < bin_end {
+                self.ensure_piece(u);
+                let p = &self.piece;
+                let e = p.end.min(bin_end);
+                lambda += p.s.integral(u - p.from, e - p.from);
+                u = e;
+            }
+            let noise = self.noise.as_mut().expect("noise is on");
+            let count = if lambda > 0.0 {
+                Poisson::new(lambda).map_or(lambda, |p| p.sample(&mut noise.rng))
+            } else {
+                0.0
+            };
+            noise.bin = k;
+            noise.factor = if lambda > 0.0 { count / lambda } else { 0.0 };
+        }
+        self.ensure_piece(t);
+        let factor = self.noise.as_ref().map_or(1.0, |n| n.factor);
+        (self.piece.end.min(bin_end).max(t.next_up()), factor)
+    }
+
     /// The rate at `t`, requests per second.
     pub fn rate(&mut self, t: f64) -> f64 {
-        self.piece_at(t);
-        self.piece.s.eval(t - self.piece.start).max(0.0)
+        let (_, k) = self.segment(t);
+        (k * self.piece.s.eval(t - self.piece.from)).max(0.0)
     }
 
     /// Requests offered in `[a, b]`.
@@ -385,10 +384,10 @@ impl RateModel {
         let mut sum = 0.0;
         let mut u = a;
         while u < b {
-            self.piece_at(u);
+            let (end, k) = self.segment(u);
             let p = &self.piece;
-            let e = p.end.min(b);
-            sum += p.s.integral(u - p.start, e - p.start);
+            let e = end.min(b);
+            sum += k * p.s.integral(u - p.from, e - p.from);
             u = e;
         }
         sum.max(0.0)
@@ -399,24 +398,31 @@ impl RateModel {
         let (mut all, mut capped) = (0.0, 0.0);
         let mut u = a;
         while u < b {
-            self.piece_at(u);
+            let (end, k) = self.segment(u);
             let p = &mut self.piece;
-            let e = p.end.min(b);
-            let (x, y) = (u - p.start, e - p.start);
-            all += p.s.integral(x, y);
-            capped += match p.s.as_constant() {
-                Some(c) => c.min(cap) * (y - x),
-                None => {
-                    let s = &p.s;
-                    let d = p
-                        .derivs
-                        .get_or_insert_with(|| (s.derivative(), s.derivative().derivative()));
-                    s.integral_capped(d, x, y, cap)
+            let e = end.min(b);
+            let (x, y) = (u - p.from, e - p.from);
+            let whole = p.s.integral(x, y);
+            all += k * whole;
+            // ∫ min(k s, cap) = k ∫ min(s, cap / k) for k > 0.
+            capped += if k <= 0.0 {
+                0.0
+            } else {
+                match p.s.as_constant() {
+                    Some(c) => (k * c).min(cap) * (y - x),
+                    None => {
+                        let s = &p.s;
+                        let d = p
+                            .derivs
+                            .get_or_insert_with(|| (s.derivative(), s.derivative().derivative()));
+                        k * s.integral_capped(d, x, y, cap / k)
+                    }
                 }
             };
             u = e;
         }
-        (all.max(0.0), capped.max(0.0).min(all.max(0.0)))
+        let all = all.max(0.0);
+        (all, capped.max(0.0).min(all))
     }
 
     /// The smallest `t >= a` with `∫_a^t rate = x`, or `None` if that is
@@ -425,14 +431,16 @@ impl RateModel {
         let mut rem = x;
         let mut u = a;
         while u < limit {
-            self.piece_at(u);
+            let (end, k) = self.segment(u);
             let p = &self.piece;
-            let e = p.end.min(limit);
-            let (lo, hi) = (u - p.start, e - p.start);
-            if let Some(tau) = p.s.solve_integral(lo, hi, rem) {
-                return Some(p.start + tau);
+            let e = end.min(limit);
+            let (lo, hi) = (u - p.from, e - p.from);
+            if k > 0.0 {
+                if let Some(tau) = p.s.solve_integral(lo, hi, rem / k) {
+                    return Some(p.from + tau);
+                }
+                rem -= k * p.s.integral(lo, hi).max(0.0);
             }
-            rem -= p.s.integral(lo, hi).max(0.0);
             u = e;
         }
         None
@@ -486,7 +494,11 @@ mod tests {
         assert!(close(m.rate(0.0), 50.0, 1e-12));
         assert!(close(m.integral(0.0, 86_400.0), 100.0 * 86_400.0, 1e-10));
         // A day twice: pieces are re-anchored every hour without drift.
-        assert!(close(m.integral(86_400.0, 3.0 * 86_400.0), 200.0 * 86_400.0, 1e-10));
+        assert!(close(
+            m.integral(86_400.0, 3.0 * 86_400.0),
+            200.0 * 86_400.0,
+            1e-10
+        ));
     }
 
     #[test]
@@ -606,7 +618,11 @@ mod tests {
         let mut step = mk(Interpolation::Step);
         assert_eq!(step.rate(19.9), 10.0);
         assert_eq!(step.rate(20.0), 30.0);
-        assert!(close(step.integral(0.0, 30.0), 10.0 * 20.0 + 30.0 * 10.0, 1e-12));
+        assert!(close(
+            step.integral(0.0, 30.0),
+            10.0 * 20.0 + 30.0 * 10.0,
+            1e-12
+        ));
     }
 
     #[test]

@@ -440,7 +440,11 @@ impl Series {
                 break;
             }
             let slope = self.eval(t);
-            let newton = if slope > 0.0 { t - ft / slope } else { f64::NAN };
+            let newton = if slope > 0.0 {
+                t - ft / slope
+            } else {
+                f64::NAN
+            };
             t = if newton > lo && newton < hi {
                 newton
             } else {
