@@ -351,3 +351,33 @@ fn timeouts_bound_latency_under_overload() {
         "the slot never idles"
     );
 }
+
+/// Arrivals follow the pattern's integral: 10 req/s times a one-hour cycle
+/// 1 + 0.8 cos(2π t / 1h), times 5 from 30 to 35 min, for 2 h. Whole cycles
+/// integrate the cosine to 0, so the integral is 10 x 7200 plus the spike's
+/// extra 10 x 4 x ∫ over [1800, 2100] s of the cycle, which is
+/// 300 + 0.8 x 3600/(2π) x (sin(7π/6) - sin(π)) = 70.82: 74,832.7 in all.
+/// Without noise the k-th request comes when the integral reaches k, so the
+/// count is the integral to within one; with Poisson arrivals it is within 4
+/// standard deviations (4 x 274).
+#[test]
+fn arrivals_follow_the_integral_of_the_pattern() {
+    let phase = |t: f64| (std::f64::consts::TAU * t / 3600.0).sin();
+    let spike_base = 300.0 + 0.8 * 3600.0 / std::f64::consts::TAU * (phase(2100.0) - phase(1800.0));
+    let expected = 10.0 * 7200.0 + 10.0 * 4.0 * spike_base;
+    let yaml = |noise: &str| {
+        format!(
+            "name: arrivals\nduration: 2h\n\
+             cluster:\n  node_pools:\n    - {{name: p, count: 2, cpu: 4, memory: 8Gi}}\n\
+             workloads:\n  - name: app\n    replicas: 2\n    cpu: 1\n    memory: 1Gi\n    \
+             traffic: {{mode: requests, rate: 10, noise: {noise}, service_time: 1ms, \
+             pattern: [{{diurnal: {{amplitude: 0.8, period: 1h, peak: 0s}}}}, \
+             {{spike: {{at: 30m, factor: 5, duration: 5m}}}}]}}\n"
+        )
+    };
+    let exact = run(&yaml("none"), 7).summary.workloads["app"].requests_offered;
+    let poisson = run(&yaml("poisson"), 7).summary.workloads["app"].requests_offered;
+    eprintln!("arrivals: expected {expected:.2}, deterministic {exact}, poisson {poisson}");
+    assert!((exact - expected).abs() <= 1.0);
+    assert!((poisson - expected).abs() <= 4.0 * expected.sqrt());
+}
