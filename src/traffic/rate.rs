@@ -261,12 +261,37 @@ struct Piece {
     s: Series,
     /// `s'` and `s''`, computed when a capped integral first needs them.
     derivs: Option<(Series, Series)>,
+    /// The last antiderivative evaluated, `(τ, F(τ))`: walks over
+    /// contiguous intervals then cost one evaluation per interval.
+    memo: (f64, f64),
+}
+
+impl Piece {
+    /// `∫ s` over local `[x, y]`.
+    fn integral(&mut self, x: f64, y: f64) -> f64 {
+        if y <= x {
+            return 0.0;
+        }
+        if let Some(c) = self.s.as_constant() {
+            return c * (y - x);
+        }
+        let fx = if self.memo.0 == x {
+            self.memo.1
+        } else {
+            self.s.antiderivative(x)
+        };
+        let fy = self.s.antiderivative(y);
+        self.memo = (y, fy);
+        fy - fx
+    }
 }
 
 struct Noise {
     rng: SimRng,
-    /// The current bin and its factor (Poisson count / expected count).
+    /// The current bin, its expected count and its factor (Poisson count /
+    /// expected count).
     bin: i64,
+    lambda: f64,
     factor: f64,
 }
 
@@ -290,6 +315,7 @@ impl RateModel {
                 end: 0.0,
                 s: Series::default(),
                 derivs: None,
+                memo: (f64::NAN, 0.0),
             },
         }
     }
@@ -301,6 +327,7 @@ impl RateModel {
         self.noise = Some(Noise {
             rng,
             bin: -1,
+            lambda: 0.0,
             factor: 1.0,
         });
         self
@@ -332,15 +359,18 @@ impl RateModel {
             end: end.max(t.next_up()),
             s,
             derivs: None,
+            memo: (f64::NAN, 0.0),
         };
     }
 
     /// The segment of constant noise and one smooth piece containing `t`:
-    /// its end and the noise factor on it. Afterwards `self.piece` holds `t`.
-    fn segment(&mut self, t: f64) -> (f64, f64) {
+    /// its end, the noise factor on it, and, when the segment is a whole
+    /// noise bin, the noiseless integral over it (already known).
+    /// Afterwards `self.piece` holds `t`.
+    fn segment(&mut self, t: f64) -> (f64, f64, Option<f64>) {
         if self.noise.is_none() {
             self.ensure_piece(t);
-            return (self.piece.end, 1.0);
+            return (self.piece.end, 1.0, None);
         }
         let k = (t / NOISE_BIN_S).floor() as i64;
         let bin_start = k as f64 * NOISE_BIN_S;
@@ -354,9 +384,9 @@ impl RateModel {
             let mut u = bin_start;
             while u < bin_end {
                 self.ensure_piece(u);
-                let p = &self.piece;
+                let p = &mut self.piece;
                 let e = p.end.min(bin_end);
-                lambda += p.s.integral(u - p.from, e - p.from);
+                lambda += p.integral(u - p.from, e - p.from);
                 u = e;
             }
             let noise = self.noise.as_mut().expect("noise is on");
@@ -366,16 +396,22 @@ impl RateModel {
                 0.0
             };
             noise.bin = k;
+            noise.lambda = lambda;
             noise.factor = if lambda > 0.0 { count / lambda } else { 0.0 };
         }
         self.ensure_piece(t);
-        let factor = self.noise.as_ref().map_or(1.0, |n| n.factor);
-        (self.piece.end.min(bin_end).max(t.next_up()), factor)
+        let (factor, lambda) = self
+            .noise
+            .as_ref()
+            .map_or((1.0, 0.0), |n| (n.factor, n.lambda));
+        let end = self.piece.end.min(bin_end).max(t.next_up());
+        let whole = (t == bin_start && end == bin_end).then_some(lambda);
+        (end, factor, whole)
     }
 
     /// The rate at `t`, requests per second.
     pub fn rate(&mut self, t: f64) -> f64 {
-        let (_, k) = self.segment(t);
+        let (_, k, _) = self.segment(t);
         (k * self.piece.s.eval(t - self.piece.from)).max(0.0)
     }
 
@@ -384,10 +420,13 @@ impl RateModel {
         let mut sum = 0.0;
         let mut u = a;
         while u < b {
-            let (end, k) = self.segment(u);
-            let p = &self.piece;
+            let (end, k, whole) = self.segment(u);
+            let p = &mut self.piece;
             let e = end.min(b);
-            sum += k * p.s.integral(u - p.from, e - p.from);
+            sum += k * match whole.filter(|_| e == end) {
+                Some(lambda) => lambda,
+                None => p.integral(u - p.from, e - p.from),
+            };
             u = e;
         }
         sum.max(0.0)
@@ -398,11 +437,14 @@ impl RateModel {
         let (mut all, mut capped) = (0.0, 0.0);
         let mut u = a;
         while u < b {
-            let (end, k) = self.segment(u);
+            let (end, k, known) = self.segment(u);
             let p = &mut self.piece;
             let e = end.min(b);
             let (x, y) = (u - p.from, e - p.from);
-            let whole = p.s.integral(x, y);
+            let whole = match known.filter(|_| e == end) {
+                Some(lambda) => lambda,
+                None => p.integral(x, y),
+            };
             all += k * whole;
             // ∫ min(k s, cap) = k ∫ min(s, cap / k) for k > 0.
             capped += if k <= 0.0 {
@@ -415,7 +457,7 @@ impl RateModel {
                         let d = p
                             .derivs
                             .get_or_insert_with(|| (s.derivative(), s.derivative().derivative()));
-                        k * s.integral_capped(d, x, y, cap / k)
+                        k * s.integral_capped_known(d, x, y, cap / k, whole)
                     }
                 }
             };
@@ -431,7 +473,7 @@ impl RateModel {
         let mut rem = x;
         let mut u = a;
         while u < limit {
-            let (end, k) = self.segment(u);
+            let (end, k, _) = self.segment(u);
             let p = &self.piece;
             let e = end.min(limit);
             let (lo, hi) = (u - p.from, e - p.from);

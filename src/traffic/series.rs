@@ -339,6 +339,18 @@ impl Series {
     /// `∫_a^b min(s(τ), cap) dτ`. `derivs` are `s'` and `s''` (see
     /// [`Series::crossings`]).
     pub fn integral_capped(&self, derivs: &(Series, Series), a: f64, b: f64, cap: f64) -> f64 {
+        self.integral_capped_known(derivs, a, b, cap, self.integral(a, b))
+    }
+
+    /// [`Series::integral_capped`] when `∫_a^b s` is already known.
+    pub fn integral_capped_known(
+        &self,
+        derivs: &(Series, Series),
+        a: f64,
+        b: f64,
+        cap: f64,
+        integral: f64,
+    ) -> f64 {
         if b <= a {
             return 0.0;
         }
@@ -350,7 +362,7 @@ impl Series {
         let (m, r) = (0.5 * (a + b), 0.5 * (b - a));
         let (sm, slack) = (self.eval(m), derivs.0.abs_bound(a, b) * r);
         if sm + slack <= cap {
-            return self.integral(a, b);
+            return integral;
         }
         if sm - slack >= cap {
             return cap * (b - a);
