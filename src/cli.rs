@@ -282,6 +282,7 @@ pub fn describe(path: &Path, sc: &Scenario) -> String {
             Some(crate::scenario::Pdb::MaxUnavailable(v)) => format!(", pdb max_unavailable {v}"),
             None => String::new(),
         };
+        let pdb = format!("{pdb}{}", describe_scaling(w));
         let _ = writeln!(
             out,
             "  workload {}: {} replicas of ({} cpu, {} memory), {}, startup mean {:.1} s, slo min_ready {}{}",
@@ -503,6 +504,7 @@ pub fn summary_table(r: &RunResult) -> String {
         "cluster: cpu_allocation {:.3}  memory_allocation {:.3}  node_hours {:.1}  pending_pod_seconds {:.1}",
         c.cpu_allocation, c.memory_allocation, c.node_hours, c.pending_pod_seconds
     );
+    out.push_str(&traffic_lines(r));
     for ro in &s.rollouts {
         let _ = writeln!(
             out,
@@ -536,6 +538,75 @@ pub fn summary_table(r: &RunResult) -> String {
             u.min_ready_nodes,
             100.0 * u.min_capacity_fraction
         );
+    }
+    out
+}
+
+/// `, traffic ..., hpa ...` for a workload line of `validate`.
+fn describe_scaling(w: &crate::scenario::Workload) -> String {
+    let mut out = String::new();
+    if let Some(t) = &w.traffic {
+        let mode = match t.mode {
+            crate::scenario::TrafficMode::Fluid => "fluid",
+            crate::scenario::TrafficMode::Requests(_) => "requests",
+        };
+        let _ = write!(
+            out,
+            ", traffic {mode} {} req/s{}",
+            t.rate_rps,
+            if t.pattern == crate::scenario::TrafficPattern::Constant {
+                ""
+            } else {
+                " with a pattern"
+            }
+        );
+    }
+    if let Some(h) = &w.hpa {
+        let _ = write!(
+            out,
+            ", hpa {}..{} at {}% cpu{}",
+            h.min,
+            h.max,
+            h.target_cpu_utilization_percent,
+            if h.behavior.is_some() {
+                " with behavior"
+            } else {
+                ""
+            }
+        );
+    }
+    out
+}
+
+/// Summary-table lines for the workloads with traffic (none without).
+fn traffic_lines(r: &RunResult) -> String {
+    let mut out = String::new();
+    if r.traffic_names.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "cluster cpu_usage {:.3}", r.summary.cluster.cpu_usage);
+    for name in &r.traffic_names {
+        let w = &r.summary.workloads[name];
+        let _ = write!(
+            out,
+            "traffic {name}: {:.0} requests offered, success {:.6}",
+            w.requests_offered, w.request_success_ratio
+        );
+        if let Some(u) = w.pod_utilization_mean {
+            let _ = write!(out, ", pod utilization {u:.3}");
+            if let Some(m) = w.pod_utilization_max {
+                let _ = write!(out, " (max {m:.3})");
+            }
+        }
+        if let (Some(mean), Some(p50), Some(p99)) =
+            (w.latency_mean_ms, w.latency_p50_ms, w.latency_p99_ms)
+        {
+            let _ = write!(
+                out,
+                ", latency mean {mean:.1} ms, p50 {p50} ms, p99 {p99} ms"
+            );
+        }
+        let _ = writeln!(out, ", replicas {}..{}", w.replicas_min, w.replicas_max);
     }
     out
 }

@@ -12,4 +12,5 @@ pub mod scenario;
 pub mod scheduler;
 pub mod sim;
 pub mod sweep;
+pub mod traffic;
 pub mod units;

@@ -150,6 +150,14 @@ impl WorkloadMetrics {
             replicas_min: self.replicas_min,
             replicas_max: self.replicas_max,
             replicas_final: self.desired,
+            requests_offered: 0.0,
+            requests_served: 0.0,
+            pod_utilization_mean: None,
+            pod_utilization_max: None,
+            latency_mean_ms: None,
+            latency_p50_ms: None,
+            latency_p99_ms: None,
+            requests_in_flight_mean: None,
         }
     }
 }
@@ -199,6 +207,33 @@ pub struct WorkloadSummary {
     pub replicas_max: u32,
     /// Desired replicas at the end.
     pub replicas_final: u32,
+    /// Requests offered (0 without traffic; fractional in fluid mode).
+    pub requests_offered: f64,
+    /// Requests served successfully.
+    pub requests_served: f64,
+    /// Time-average utilization of the pods that serve through the
+    /// endpoints: served load / capacity (fluid), busy slots / concurrency
+    /// (requests). Only with traffic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_utilization_mean: Option<f64>,
+    /// The highest time-average utilization of one pod, over the pods that
+    /// served for at least a minute. Only with traffic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_utilization_max: Option<f64>,
+    /// Mean latency (arrival to completion) of successful requests, ms.
+    /// Requests mode only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_mean_ms: Option<f64>,
+    /// Median latency of successful requests, ms. Requests mode only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_p50_ms: Option<f64>,
+    /// 99th percentile latency of successful requests, ms. Requests mode only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_p99_ms: Option<f64>,
+    /// Time-average number of requests queued or in service (Little's L).
+    /// Requests mode only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_in_flight_mean: Option<f64>,
 }
 
 /// Cluster-wide accounting.
@@ -213,8 +248,12 @@ pub struct ClusterMetrics {
     pub requested_cpu: u64,
     /// Memory requested by pods on ready, running nodes (bytes).
     pub requested_memory: u64,
-    /// CPU in use (millicores); zero without traffic.
+    /// CPU in use (millicores) that stays constant between events; zero
+    /// without traffic.
     pub used_cpu: u64,
+    /// CPU in use by traffic at the current instant (millicores); it varies
+    /// continuously, so its integral is credited by [`Self::credit_cpu_usage`].
+    pub traffic_cpu: f64,
     /// Nodes that exist (up or down): what a cloud bills.
     pub nodes: u32,
     /// Nodes that are up and Ready.
@@ -249,6 +288,15 @@ impl ClusterMetrics {
         self.last = now;
     }
 
+    /// Credits `millicore_ms` of CPU used since the last event, during which
+    /// the ready capacity did not change (traffic integrates its own usage
+    /// exactly and hands the integral over here).
+    pub fn credit_cpu_usage(&mut self, millicore_ms: f64) {
+        if self.ready_cpu > 0 && millicore_ms > 0.0 {
+            self.cpu_usage_ms += millicore_ms / self.ready_cpu as f64;
+        }
+    }
+
     /// Current CPU allocation ratio (for samples).
     pub fn cpu_allocation_now(&self) -> f64 {
         ratio(self.requested_cpu, self.ready_cpu)
@@ -259,7 +307,10 @@ impl ClusterMetrics {
     }
     /// Current CPU usage ratio (for samples).
     pub fn cpu_usage_now(&self) -> f64 {
-        ratio(self.used_cpu, self.ready_cpu)
+        if self.ready_cpu == 0 {
+            return 0.0;
+        }
+        ((self.used_cpu as f64 + self.traffic_cpu) / self.ready_cpu as f64).min(1.0)
     }
 
     /// Final figures over `[0, end]`.

@@ -339,22 +339,6 @@ fn invalid_points_exit_2_naming_the_point_before_running_anything() {
         stderr(&o)
     );
 
-    // Features the simulator refuses are refused here too.
-    let o = kubesim(&[
-        "sweep",
-        "scenarios/quickstart.yaml",
-        "--vary",
-        "workloads.web.hpa={min: 2, max: 8},null",
-        "--out",
-        s(&out),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = stderr(&o);
-    assert!(
-        err.contains("point 0") && err.contains("not simulated"),
-        "{err}"
-    );
-
     // Usage errors.
     for (args, says) in [
         (

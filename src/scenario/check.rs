@@ -35,6 +35,12 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Where the scenario came from (its file name), to resolve paths
+    /// relative to it.
+    pub fn origin(&self) -> &str {
+        self.origin
+    }
+
     /// The number of problems so far (to tell whether a part was clean).
     pub fn errors(&self) -> usize {
         self.total

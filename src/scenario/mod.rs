@@ -26,7 +26,9 @@
 //! - `scheduler.score` is `least_allocated`, `most_allocated` or
 //!   `{requested_to_capacity_ratio: {shape: [{utilization: 0, score: 10},
 //!   {utilization: 100, score: 0}]}}`;
-//! - `traffic.pattern` is `constant` or `{diurnal: {amplitude, period, peak}}`;
+//! - `traffic.pattern` is `constant`, one shape (`diurnal`, `step`, `spike`,
+//!   `ramp`, `bursty`, `replay`) or a list of shapes whose factors multiply;
+//!   a `replay` trace is read relative to the scenario file at load time;
 //! - `scheduler.percentage_of_nodes_to_score` is `0`..`100` or `0%`..`100%`
 //!   (0, the default, is upstream's adaptive rule);
 //! - `affinity: {node: {required, preferred}, pod_affinity, pod_anti_affinity}`
@@ -46,6 +48,7 @@ mod node;
 mod overrides;
 mod quantity;
 mod resolve;
+mod resolve_traffic;
 mod suggest;
 
 pub use check::MAX_NAME_LEN;
@@ -153,3 +156,5 @@ fn default_name(origin: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_traffic;

@@ -495,21 +495,66 @@ pub struct CrashProcess {
     pub mtbf: Dist,
 }
 
-/// `traffic`: offered load on a workload (fluid model).
+/// `traffic`: offered load on a workload.
 #[derive(Clone, Debug)]
 pub struct Traffic {
-    /// `rate`: requests per second at the pattern's baseline.
+    /// `rate`: requests per second at the pattern's baseline (default 1
+    /// when the pattern replays a trace, whose values are then the rate).
     pub rate_rps: f64,
     /// `pattern`.
     pub pattern: TrafficPattern,
-    /// `capacity_per_pod`: requests per second one serving pod can serve.
+    /// `capacity_per_pod`: requests per second one serving pod can serve
+    /// (required in fluid mode; in requests mode it defaults to
+    /// `concurrency / mean service_time` and is only reported).
     pub capacity_per_pod_rps: f64,
     /// `cpu_per_request`: CPU time per request (millicore-seconds).
     pub cpu_per_request: MilliCpu,
+    /// `mode`: `fluid` (default) or `requests`.
+    pub mode: TrafficMode,
+    /// `noise`: `poisson` or `none`. Fluid mode (default none): Poisson
+    /// counts per second. Requests mode (default poisson): Poisson arrivals;
+    /// with none, the k-th request arrives when the rate's integral reaches k.
+    pub noise: bool,
 }
 
-/// `traffic.pattern`: `constant` (the default) or
-/// `{diurnal: {amplitude, period, peak}}`.
+/// `traffic.mode`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrafficMode {
+    /// Rate x time, integrated exactly between events.
+    Fluid,
+    /// Each request is an event.
+    Requests(RequestModel),
+}
+
+/// The fields of `traffic` that only `mode: requests` reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestModel {
+    /// `service_time`: time a request occupies one of a pod's slots.
+    pub service_time: Dist,
+    /// `concurrency` (default 1): requests a pod serves at once; more wait
+    /// in its FIFO queue.
+    pub concurrency: u32,
+    /// `load_balancer` (default random).
+    pub load_balancer: LoadBalancer,
+    /// `timeout`: a request not done this long after it arrived fails.
+    pub timeout: Option<SimDuration>,
+}
+
+/// How requests are spread over a workload's endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadBalancer {
+    /// Uniformly at random (kube-proxy's iptables mode).
+    Random,
+    /// In turn (IPVS `rr`).
+    RoundRobin,
+    /// The less busy of two endpoints picked at random (Envoy's
+    /// LEAST_REQUEST, power of two choices).
+    LeastRequest,
+}
+
+/// `traffic.pattern`: one shape, or a list of shapes whose factors
+/// multiply. Factors are relative to `rate` (a replayed trace gives
+/// requests per second, also multiplied by `rate`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum TrafficPattern {
     /// Constant rate.
@@ -524,6 +569,60 @@ pub enum TrafficPattern {
         /// Time of the peak within the period.
         peak: SimDuration,
     },
+    /// `{step: {at, factor}}`: times `factor` from `at` on.
+    Step {
+        /// When.
+        at: SimDuration,
+        /// Multiplier.
+        factor: f64,
+    },
+    /// `{spike: {at, factor, duration}}`: times `factor` for `duration`.
+    Spike {
+        /// When it starts.
+        at: SimDuration,
+        /// Multiplier.
+        factor: f64,
+        /// How long.
+        duration: SimDuration,
+    },
+    /// `{ramp: {at, duration, to, from (default 1)}}`: the factor moves
+    /// linearly from `from` to `to` over `duration`, then stays at `to`.
+    Ramp {
+        /// When it starts.
+        at: SimDuration,
+        /// How long (> 0).
+        duration: SimDuration,
+        /// Factor before.
+        from: f64,
+        /// Factor after.
+        to: f64,
+    },
+    /// `{bursty: {factor, burst, gap}}`: a Markov-modulated (MMPP) on/off
+    /// factor: `factor` during bursts, 1 between them; burst and gap
+    /// lengths are exponential with means `burst` and `gap`.
+    Bursty {
+        /// Multiplier during a burst.
+        factor: f64,
+        /// Mean burst length.
+        burst: SimDuration,
+        /// Mean gap between bursts.
+        gap: SimDuration,
+    },
+    /// `{replay: {path, interpolation (default linear), loop (default
+    /// false)}}`: a CSV trace of `time_s,rate` (path relative to the
+    /// scenario file), read when the scenario is loaded.
+    Replay {
+        /// The path as written.
+        path: String,
+        /// The parsed trace.
+        trace: std::sync::Arc<crate::traffic::Trace>,
+        /// `interpolation`: linear or step.
+        interpolation: crate::traffic::Interpolation,
+        /// `loop`: repeat the trace (its last time is the cycle length).
+        looped: bool,
+    },
+    /// A list: the factors multiply.
+    Product(Vec<TrafficPattern>),
 }
 
 /// `hpa`.
@@ -536,6 +635,9 @@ pub struct Hpa {
     /// `target_cpu_utilization` in percent of the request, written `70%`
     /// (default 80%, as upstream).
     pub target_cpu_utilization_percent: u32,
+    /// `behavior` (autoscaling/v2 `spec.behavior`); `None` selects the
+    /// legacy normalization, as upstream does for a nil behavior.
+    pub behavior: Option<crate::controllers::hpa_algo::Behavior>,
 }
 
 /// One `events` item.

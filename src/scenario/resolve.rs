@@ -817,8 +817,8 @@ fn resolve_workload(
         let mtbf = cx.req(&c, "mtbf", |cx, n, p| cx.positive_dist(n, p, true))?;
         Some(CrashProcess { mtbf })
     });
-    let traffic = cx.opt(&o, "traffic", resolve_traffic);
-    let hpa = cx.opt(&o, "hpa", resolve_hpa);
+    let traffic = cx.opt(&o, "traffic", super::resolve_traffic::resolve_traffic);
+    let hpa = cx.opt(&o, "hpa", super::resolve_traffic::resolve_hpa);
     if let (Some(Some(_)), Some(c)) = (&hpa, cpu)
         && c.0 == 0
     {
@@ -1383,124 +1383,6 @@ fn resolve_pdb(cx: &mut Cx, n: &Node, path: &str) -> Option<Pdb> {
             None
         }
     }
-}
-
-fn resolve_traffic(cx: &mut Cx, n: &Node, path: &str) -> Option<Traffic> {
-    let o = cx.obj(
-        n,
-        path,
-        &["rate", "pattern", "capacity_per_pod", "cpu_per_request"],
-    )?;
-    let rate = cx.req(&o, "rate", |cx, n, p| cx.f64_in(n, p, 0.0, 1e12));
-    let pattern = cx.or(&o, "pattern", TrafficPattern::Constant, traffic_pattern);
-    let capacity = cx.req(&o, "capacity_per_pod", |cx, n, p| {
-        let v = cx.f64_in(n, p, 0.0, 1e12)?;
-        if v == 0.0 {
-            cx.err(n.loc, p, "must be more than zero");
-            return None;
-        }
-        Some(v)
-    });
-    let cpu_per_request = cx.or(&o, "cpu_per_request", MilliCpu(0), Cx::cpu);
-    Some(Traffic {
-        rate_rps: rate?,
-        pattern: pattern?,
-        capacity_per_pod_rps: capacity?,
-        cpu_per_request: cpu_per_request?,
-    })
-}
-
-/// `constant`, `{constant: {}}` or `{diurnal: {amplitude, period, peak}}`.
-fn traffic_pattern(cx: &mut Cx, n: &Node, path: &str) -> Option<TrafficPattern> {
-    if let Value::Str(_) = n.value {
-        cx.choice(n, path, &["constant"])?;
-        return Some(TrafficPattern::Constant);
-    }
-    let o = cx.obj(n, path, &["constant", "diurnal"])?;
-    match (o.get("constant"), o.get("diurnal")) {
-        (Some(_), Some(_)) => {
-            cx.err(
-                o.loc,
-                path,
-                "a pattern is either constant or diurnal, not both",
-            );
-            None
-        }
-        (None, Some(d)) => {
-            let p = o.path("diurnal");
-            let d = cx.obj(d, &p, &["amplitude", "period", "peak"])?;
-            let amplitude = cx.req(&d, "amplitude", |cx, n, p| cx.f64_in(n, p, 0.0, 1.0));
-            let period = cx.or(
-                &d,
-                "period",
-                SimDuration::from_secs(86_400),
-                Cx::positive_duration,
-            );
-            let peak = cx.or(&d, "peak", SimDuration::from_secs(43_200), Cx::duration);
-            let (period, peak) = (period?, peak?);
-            if peak >= period {
-                cx.err(
-                    d.key_loc("peak"),
-                    &d.path("peak"),
-                    format!("the peak ({peak}) must fall within the period ({period})"),
-                );
-                return None;
-            }
-            Some(TrafficPattern::Diurnal {
-                amplitude: amplitude?,
-                period,
-                peak,
-            })
-        }
-        (Some(c), None) => {
-            if !matches!(&c.value, Value::Map(m) if m.is_empty()) {
-                cx.err(
-                    c.loc,
-                    &o.path("constant"),
-                    "constant takes no parameters; write `pattern: constant`",
-                );
-                return None;
-            }
-            Some(TrafficPattern::Constant)
-        }
-        (None, None) => {
-            cx.report(
-                o.loc,
-                path,
-                Problem::new("empty pattern")
-                    .hint("write `constant` or {diurnal: {amplitude: 0.5}}"),
-            );
-            None
-        }
-    }
-}
-
-fn resolve_hpa(cx: &mut Cx, n: &Node, path: &str) -> Option<Hpa> {
-    let o = cx.obj(n, path, &["min", "max", "target_cpu_utilization"])?;
-    let min = cx.or(&o, "min", 1, Cx::positive_u32);
-    let max = cx.req(&o, "max", Cx::positive_u32);
-    let target = cx.or(&o, "target_cpu_utilization", 80, |cx, n, p| {
-        let v = cx.percent(n, p)?;
-        if v == 0 {
-            cx.err(n.loc, p, "must be more than 0%");
-            return None;
-        }
-        Some(v)
-    });
-    let (min, max) = (min?, max?);
-    if min > max {
-        cx.err(
-            o.key_loc("min"),
-            &o.path("min"),
-            format!("min ({min}) is more than max ({max})"),
-        );
-        return None;
-    }
-    Some(Hpa {
-        min,
-        max,
-        target_cpu_utilization_percent: target?,
-    })
 }
 
 // ----------------------------------------------------------------- events

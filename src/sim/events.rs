@@ -93,6 +93,24 @@ pub enum Event {
         /// Why it was created.
         purpose: JoinPurpose,
     },
+    /// Traffic in requests mode: the next request of a workload arrives ->
+    /// routed to an endpoint (queued, served or failed); the following
+    /// arrival is scheduled.
+    RequestArrival(DeploymentId),
+    /// Traffic in requests mode: a pod finishes the request in one of its
+    /// slots -> its latency is recorded and the next queued request starts.
+    RequestDone {
+        /// The pod.
+        pod: PodId,
+        /// Its slot (0..concurrency).
+        slot: u32,
+    },
+    /// metrics-server scrapes the kubelets (every 15 s) -> each running
+    /// pod's CPU usage over the last interval becomes its metric sample.
+    MetricsScrape,
+    /// HPA controller: periodic sync of a workload's HPA (every 15 s) ->
+    /// the Deployment's replicas may change.
+    HpaSync(DeploymentId),
 }
 
 /// Why a node joins mid-run.

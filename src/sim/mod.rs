@@ -15,11 +15,13 @@ mod action;
 mod disruption;
 mod events;
 mod faults;
+mod hpa;
 mod invariants;
 mod preemption;
 mod result;
 mod support;
 mod timeline;
+mod traffic;
 mod world;
 
 pub use action::{Action, DeleteReason};
@@ -97,6 +99,8 @@ pub struct Simulation {
     full_checks: bool,
     current_event: Option<Event>,
     end: SimTime,
+    traffic: traffic::TrafficState,
+    hpas: hpa::HpaControllers,
 }
 
 impl Simulation {
@@ -171,9 +175,12 @@ impl Simulation {
             full_checks: false,
             current_event: None,
             end,
+            traffic: traffic::TrafficState::new(&scenario, &streams, end),
+            hpas: hpa::HpaControllers::new(&scenario),
             scenario,
         };
         sim.build_cluster();
+        sim.start_traffic();
         sim
     }
 
@@ -367,6 +374,7 @@ impl Simulation {
             }
         }
         self.current_event = None;
+        self.advance_traffic(end);
         let wall = started.elapsed().as_secs_f64();
         result::finish(self, wall)
     }
@@ -381,6 +389,7 @@ impl Simulation {
     }
 
     fn handle(&mut self, now: SimTime, ev: Event) {
+        self.advance_traffic(now);
         if self.control_plane_down() && self.needs_control_plane(&ev) {
             // The node lifecycle controller re-arms its timers when it comes
             // back (on_control_plane_restored); everything else waits.
@@ -434,6 +443,10 @@ impl Simulation {
                 zone,
                 purpose,
             } => self.on_node_joins(pool as usize, zone as usize, purpose),
+            Event::RequestArrival(d) => self.on_request_arrival(d),
+            Event::RequestDone { pod, slot } => self.on_request_done(pod, slot),
+            Event::MetricsScrape => self.on_metrics_scrape(),
+            Event::HpaSync(d) => self.on_hpa_sync(d),
         }
     }
 
@@ -450,7 +463,8 @@ impl Simulation {
             | Event::NodeReadyAgain(_)
             | Event::TaintEviction(_)
             | Event::DrainRetry(_)
-            | Event::Uncordon { .. } => true,
+            | Event::Uncordon { .. }
+            | Event::HpaSync(_) => true,
             Event::Timeline(i) => matches!(
                 self.scenario.events[*i].action,
                 EventAction::Scale { .. }

@@ -85,6 +85,10 @@ pub struct Sample {
     pub memory_allocation: f64,
     /// Used / allocatable CPU on ready nodes.
     pub cpu_usage: f64,
+    /// Per workload with traffic (in [`RunResult::traffic_names`] order):
+    /// requests offered per second and the fraction of finished requests
+    /// that succeeded, both since the previous row (0 and 1 in the first).
+    pub traffic: Vec<(f64, f64)>,
 }
 
 /// One row of events.csv.
@@ -109,18 +113,22 @@ pub struct RunResult {
     pub workload_names: Vec<String>,
     /// Sampled rows.
     pub samples: Vec<Sample>,
+    /// Names of the workloads with traffic, in scenario order (the traffic
+    /// columns of timeseries.csv).
+    pub traffic_names: Vec<String>,
     /// The event log.
     pub events: Vec<EventRecord>,
 }
 
 pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
     let end = sim.end;
-    let workloads = sim
+    let mut workloads = sim
         .workload_metrics
         .iter_mut()
         .zip(&sim.scenario.workloads)
         .map(|(m, w)| (w.name.clone(), m.summary(end)))
         .collect();
+    sim.traffic_summaries(&mut workloads);
     let rollouts = sim
         .rollouts
         .iter()
@@ -156,6 +164,7 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
             .map(|w| w.name.clone())
             .collect(),
         samples: std::mem::take(&mut sim.samples),
+        traffic_names: sim.traffic.names().to_vec(),
         events: std::mem::take(&mut sim.log),
     }
 }
@@ -171,23 +180,32 @@ impl RunResult {
     /// timeseries.csv: `time_s`, then per workload `<name>_desired`,
     /// `<name>_ready` (endpoints, Kubernetes' view), `<name>_serving`, then
     /// `ready_nodes`, `pending_pods`, `cpu_allocation`, `memory_allocation`,
-    /// `cpu_usage`.
+    /// `cpu_usage`, then per workload with traffic `<name>_offered_rps` and
+    /// `<name>_success` (over the interval since the previous row).
     pub fn timeseries_csv(&self) -> Vec<u8> {
         let mut s = String::from("time_s");
         for n in &self.workload_names {
             let _ = write!(s, ",{n}_desired,{n}_ready,{n}_serving");
         }
-        s.push_str(",ready_nodes,pending_pods,cpu_allocation,memory_allocation,cpu_usage\n");
+        s.push_str(",ready_nodes,pending_pods,cpu_allocation,memory_allocation,cpu_usage");
+        for n in &self.traffic_names {
+            let _ = write!(s, ",{n}_offered_rps,{n}_success");
+        }
+        s.push('\n');
         for r in &self.samples {
             let _ = write!(s, "{}", fmt_secs(r.time_ms));
             for (d, e, sv) in &r.workloads {
                 let _ = write!(s, ",{d},{e},{sv}");
             }
-            let _ = writeln!(
+            let _ = write!(
                 s,
                 ",{},{},{:.6},{:.6},{:.6}",
                 r.ready_nodes, r.pending_pods, r.cpu_allocation, r.memory_allocation, r.cpu_usage
             );
+            for (rps, success) in &r.traffic {
+                let _ = write!(s, ",{rps:.3},{success:.6}");
+            }
+            s.push('\n');
         }
         s.into_bytes()
     }

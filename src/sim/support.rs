@@ -30,17 +30,6 @@ pub fn check(sc: &Scenario) -> Result<(), Unsupported> {
             );
         }
     }
-    for (i, w) in sc.workloads.iter().enumerate() {
-        if w.traffic.is_some() {
-            refuse(format!("workloads[{i}].traffic"), "traffic");
-        }
-        if w.hpa.is_some() {
-            refuse(
-                format!("workloads[{i}].hpa"),
-                "the horizontal pod autoscaler",
-            );
-        }
-    }
     if problems.is_empty() {
         Ok(())
     } else {

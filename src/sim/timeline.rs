@@ -242,6 +242,11 @@ impl Simulation {
 
     pub(super) fn on_sample(&mut self) {
         let now = self.engine.now();
+        let since_last = self
+            .samples
+            .last()
+            .map_or(0.0, |s| (now.as_millis() - s.time_ms) as f64 / 1000.0);
+        let traffic = self.traffic_sample(since_last);
         let workloads = self
             .workload_metrics
             .iter()
@@ -256,6 +261,7 @@ impl Simulation {
             cpu_allocation: cm.cpu_allocation_now(),
             memory_allocation: cm.memory_allocation_now(),
             cpu_usage: cm.cpu_usage_now(),
+            traffic,
         });
         let next = now + self.scenario.sample_interval;
         if next <= self.end {

@@ -16,13 +16,19 @@ const CRASH_BACKOFF_RESET: SimDuration = SimDuration::from_secs(600);
 
 /// What a pod contributes to the counters.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
-struct PodFlags {
-    active: bool,
-    endpoint: bool,
-    serving: bool,
-    pending: bool,
+pub(super) struct PodFlags {
+    pub(super) active: bool,
+    pub(super) endpoint: bool,
+    pub(super) serving: bool,
+    pub(super) pending: bool,
     // Its requests count towards the allocation of a ready, running node.
-    counted_on: Option<NodeId>,
+    pub(super) counted_on: Option<NodeId>,
+    /// The kubelet has started its containers (`status.startTime` is set
+    /// the first time this holds).
+    pub(super) started: bool,
+    /// A ready container on a running machine, whatever the API says: a
+    /// terminating pod keeps serving the requests it already has.
+    pub(super) running: bool,
 }
 
 impl Simulation {
@@ -49,6 +55,8 @@ impl Simulation {
             serving: running_ready && (endpoint || partitioned),
             pending: p.node.is_none(),
             counted_on: p.node.filter(|n| self.node_counted(*n)),
+            started: !matches!(p.phase, PodPhase::Pending | PodPhase::Bound),
+            running: running_ready,
         }
     }
 
@@ -64,6 +72,7 @@ impl Simulation {
         if before == after {
             return;
         }
+        self.traffic_pod_changed(pod, &before, &after);
         let now = self.engine.now();
         let d = self.state.pod(pod).deployment.idx();
         let m = &mut self.workload_metrics[d];

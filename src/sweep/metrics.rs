@@ -175,9 +175,21 @@ pub fn names(sc: &Scenario) -> Vec<String> {
             .workloads
             .iter()
             .map(|w| {
+                // Optional keys are present exactly when the scenario asks
+                // for what they measure.
+                let traffic = w.traffic.as_ref();
+                let requests = traffic.and_then(|t| match t.mode {
+                    crate::scenario::TrafficMode::Requests(_) => Some(0.0),
+                    crate::scenario::TrafficMode::Fluid => None,
+                });
                 let block = WorkloadSummary {
-                    // Present exactly when the workload has an slo.target.
                     error_budget_consumed: w.slo_target.map(|_| 0.0),
+                    pod_utilization_mean: traffic.map(|_| 0.0),
+                    pod_utilization_max: traffic.map(|_| 0.0),
+                    latency_mean_ms: requests,
+                    latency_p50_ms: requests,
+                    latency_p99_ms: requests,
+                    requests_in_flight_mean: requests,
                     ..WorkloadSummary::default()
                 };
                 (w.name.clone(), block)
