@@ -43,7 +43,7 @@ pub(crate) use read::ManifestPath;
 pub(crate) use synth::entries_of;
 pub(crate) use translate::Translated;
 
-use crate::scenario::Cx;
+use crate::scenario::for_manifests::Cx;
 use std::path::Path;
 
 /// A Kubernetes object in a manifest file.

@@ -4,7 +4,7 @@
 //! them so); where an unknown field more likely is a typo than a field
 //! kubesim does not know, it is a warning naming the nearest known field.
 
-use crate::scenario::{Cx, Key, Loc, Node, Problem, Value, did_you_mean};
+use crate::scenario::for_manifests::{Cx, Key, Loc, Node, Problem, Value, did_you_mean};
 
 /// One object: a document of a manifest file, or an item of a `List`.
 #[derive(Clone, Debug)]

@@ -5,7 +5,8 @@
 use super::object::{Map, Object, list, map, unknown_fields};
 use super::selector::{self, Labels, Selector};
 use super::synth;
-use crate::scenario::{Cx, LABEL_HOSTNAME, LABEL_ZONE, Loc, Node, Problem, Value, did_you_mean};
+use crate::scenario::for_manifests::{Cx, Loc, Node, Problem, Value, did_you_mean};
+use crate::scenario::{LABEL_HOSTNAME, LABEL_ZONE};
 use crate::units::{Bytes, MilliCpu};
 use std::collections::BTreeMap;
 

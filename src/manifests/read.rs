@@ -2,7 +2,8 @@
 //! with its file, document index and located tree.
 
 use super::object::{Object, map};
-use crate::scenario::{Cx, Loc, MAX_FILE_BYTES, Node, Problem, Value, parse_documents};
+use crate::scenario::MAX_FILE_BYTES;
+use crate::scenario::for_manifests::{Cx, Loc, Node, Problem, Value, parse_documents};
 use std::path::{Path, PathBuf};
 
 /// Most manifest files one scenario may read (a guard against pointing at

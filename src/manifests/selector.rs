@@ -3,7 +3,7 @@
 //! and validation.
 
 use super::object::{list, map, strict_fields};
-use crate::scenario::{Cx, Node, Problem};
+use crate::scenario::for_manifests::{Cx, Node, Problem};
 use std::collections::BTreeMap;
 
 /// Labels of a pod template, a namespace, ...

@@ -6,7 +6,7 @@
 //! the manifest field it comes from, labelled with that field's path, so
 //! a problem the resolver finds in it names the manifest's field.
 
-use crate::scenario::{Cx, Key, Loc, Node, Value};
+use crate::scenario::for_manifests::{Cx, Key, Loc, Node, Value};
 
 /// The location `src` (a manifest place) reported as field `path`.
 pub(crate) fn at(cx: &mut Cx, src: Loc, path: &str) -> Loc {

@@ -7,7 +7,7 @@ use super::pod::{self, Class, Ctx, Stub};
 use super::selector::{self, Labels};
 use super::synth;
 use super::{Ignored, ImportReport, ImportedWorkload, ObjectRef};
-use crate::scenario::{Cx, Loc, Node, Problem, Value, did_you_mean};
+use crate::scenario::for_manifests::{Cx, Loc, Node, Problem, Value, did_you_mean};
 use std::collections::BTreeMap;
 
 /// Whether this kubesim's scenario `hpa` takes a `behavior` (the traffic

@@ -60,12 +60,15 @@ pub use model::*;
 pub use quantity::{parse_cpu, parse_duration, parse_memory, parse_percent};
 pub use suggest::{edit_distance, suggest};
 
-// The located tree and the context, for `crate::manifests`, which reads
-// Kubernetes manifests the way this module reads scenarios.
-pub(crate) use check::Cx;
-pub(crate) use node::{Key, Loc, Node, Value, parse_documents};
-pub(crate) use quantity::Problem;
-pub(crate) use suggest::did_you_mean;
+/// The located tree and the context, for `crate::manifests`, which reads
+/// Kubernetes manifests the way this module reads scenarios (a module, so
+/// that `use crate::scenario::*` does not import `Node` and the like).
+pub(crate) mod for_manifests {
+    pub(crate) use super::check::Cx;
+    pub(crate) use super::node::{Key, Loc, Node, Value, parse_documents};
+    pub(crate) use super::quantity::Problem;
+    pub(crate) use super::suggest::did_you_mean;
+}
 
 use crate::engine::SimDuration;
 use std::path::Path;
