@@ -719,7 +719,10 @@ fn hpa_errors() {
             "m.yaml",
             &format!(
                 "{web}---\n{}  maxReplicas: 10\n",
-                HPA_TARGET.replace("kind: Deployment, name: web}", "kind: Deployment, name: wbe}")
+                HPA_TARGET.replace(
+                    "kind: Deployment, name: web}",
+                    "kind: Deployment, name: wbe}"
+                )
             ),
         )],
         "",
