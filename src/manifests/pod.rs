@@ -395,8 +395,8 @@ fn requests(
         None => unset[i].push(c.name.clone()),
     };
     for (c, r) in containers.iter().zip(&app) {
-        for i in 0..2 {
-            add(i, c, &r[i], &mut sum);
+        for (i, req) in r.iter().enumerate() {
+            add(i, c, req, &mut sum);
         }
     }
     let mut restartable = [0u64; 2];
@@ -678,6 +678,23 @@ fn startup_time(cx: &mut Cx, containers: &[Container], inits: &[Container]) -> O
         };
         let pp = c.m.path("readinessProbe");
         let m = map(cx, probe, &pp)?;
+        unknown_fields(
+            cx,
+            &m,
+            &[
+                "exec",
+                "httpGet",
+                "tcpSocket",
+                "grpc",
+                "initialDelaySeconds",
+                "timeoutSeconds",
+                "periodSeconds",
+                "successThreshold",
+                "failureThreshold",
+                "terminationGracePeriodSeconds",
+            ],
+            "a probe",
+        );
         let field = |cx: &mut Cx, key: &str, default: u64, min: u64| -> Option<u64> {
             match m.get(key) {
                 None => Some(default),

@@ -1276,7 +1276,7 @@ fn unknown_and_unsupported_fields_warn_without_failing() {
     let web = deploy(
         "web",
         "  replica: 3\n  paused: true\n",
-        &("      nodeName: node-1
+        "      nodeName: node-1
       schedulerName: my-scheduler
       volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
       tolerations: [{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 30}]
@@ -1285,7 +1285,7 @@ fn unknown_and_unsupported_fields_warn_without_failing() {
           resources: {requests: {cpu: 100m, memory: 100Mi}}
           ports: [{containerPort: 8080, hostPort: 8080}]
           startupProbe: {httpGet: {path: /, port: 8080}}
-"),
+",
     );
     let l = ok(&[("m.yaml", &web)], "");
     let w = warnings_of(&l);
