@@ -1105,7 +1105,7 @@ fn duplicate_names_across_manifests_and_workloads() {
     assert_line(
         &e,
         &[
-            "DIR/m.yaml:4:",
+            "DIR/m.yaml:4:9: document 1 (Deployment web): metadata.name:",
             "workload name `web` is also defined under `workloads` (line 15)",
         ],
     );
@@ -1198,6 +1198,69 @@ fn overrides_replace_manifest_fields_and_set_works_on_them() {
         1,
         "events may name imported workloads"
     );
+
+    // A null removes what the manifest set.
+    let with_pdb = format!(
+        "{web}---\n{}",
+        pdb(
+            "web",
+            "  minAvailable: 2\n  selector: {matchLabels: {app: web}}\n"
+        )
+    );
+    let l = ok(&[("m.yaml", &with_pdb)], "");
+    assert!(workload(&l.scenario, "web").pdb.is_some());
+    let l = ok(&[("m.yaml", &with_pdb)], "overrides: {web: {pdb: null}}\n");
+    assert!(workload(&l.scenario, "web").pdb.is_none());
+}
+
+/// A tree as flow YAML, for comparing synthesized scenario trees.
+fn flow(n: &crate::scenario::for_manifests::Node) -> String {
+    use crate::scenario::for_manifests::Value;
+    match &n.value {
+        Value::Map(e) => format!(
+            "{{{}}}",
+            e.iter()
+                .map(|(k, v)| format!("{}: {}", k.name, flow(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Seq(items) => format!(
+            "[{}]",
+            items.iter().map(flow).collect::<Vec<_>>().join(", ")
+        ),
+        _ => n.scalar_text().unwrap_or_default(),
+    }
+}
+
+#[test]
+fn hpa_behavior_translates_to_the_scenario_form() {
+    use crate::scenario::for_manifests::{Cx, parse_documents};
+    let docs = parse_documents(
+        "scaleUp:
+  selectPolicy: Max
+  policies: [{type: Pods, value: 4, periodSeconds: 15}, {type: Percent, value: 100, periodSeconds: 15}]
+scaleDown:
+  stabilizationWindowSeconds: 600
+  selectPolicy: Disabled
+  tolerance: 50m
+",
+    )
+    .unwrap();
+    let mut cx = Cx::new("t.yaml", &[]);
+    let n = super::translate::behavior(&mut cx, &docs[0], "spec.behavior").unwrap();
+    assert_eq!(cx.errors(), 0);
+    assert_eq!(
+        flow(&n),
+        "{scale_up: {select_policy: max, policies: [{type: pods, value: 4, period: 15}, \
+         {type: percent, value: 100, period: 15}]}, scale_down: {stabilization_window: 600, \
+         select_policy: disabled, tolerance: 5%}}"
+    );
+    let bad = parse_documents(
+        "scaleDown: {stabilizationWindowSeconds: 7200, policies: [{type: Pods, value: 0, periodSeconds: 15}]}\n",
+    )
+    .unwrap();
+    assert!(super::translate::behavior(&mut cx, &bad[0], "spec.behavior").is_none());
+    assert!(cx.errors() > 0);
 }
 
 #[test]

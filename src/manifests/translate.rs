@@ -21,7 +21,8 @@ const HPA_BEHAVIOR_SIMULATED: bool = false;
 pub(crate) struct Translated {
     /// Its name.
     pub name: String,
-    /// Where the name is written (for duplicate-name messages).
+    /// Where the name is written, reported as `metadata.name` (for
+    /// duplicate-name messages).
     pub name_loc: Loc,
     /// Where the workload is (the object), for the scenario item.
     pub loc: Loc,
@@ -561,6 +562,7 @@ fn workload(
         overrides: Vec::new(),
     };
     let loc = cx.relabel(o.node.loc, o.prefix.clone());
+    let name_loc = cx.relabel(name_loc, np);
     Some((
         Translated {
             name,
@@ -1007,7 +1009,7 @@ fn metrics(cx: &mut Cx, spec: &Map, cpu_request: u64) -> Option<(u32, Loc, Strin
 
 /// An autoscaling/v2 `behavior`, checked with the API's limits, as the
 /// scenario's `hpa.behavior` tree (see [`HPA_BEHAVIOR_SIMULATED`]).
-fn behavior(cx: &mut Cx, n: &Node, path: &str) -> Option<Node> {
+pub(super) fn behavior(cx: &mut Cx, n: &Node, path: &str) -> Option<Node> {
     let m = map(cx, n, path)?;
     unknown_fields(cx, &m, &["scaleUp", "scaleDown"], "an autoscaler behavior");
     let before = cx.errors();
