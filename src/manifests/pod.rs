@@ -772,7 +772,7 @@ fn tolerations(cx: &mut Cx, n: &Node, path: &str) -> Option<Node> {
 }
 
 /// The scenario topology for a topology key, or a warning.
-fn topology(cx: &mut Cx, n: &Node, path: &str) -> Option<&'static str> {
+fn topology(cx: &mut Cx, n: &Node, path: &str, what: &str) -> Option<&'static str> {
     let key = cx.string(n, path)?;
     match key.as_str() {
         LABEL_HOSTNAME => Some("hostname"),
@@ -787,7 +787,7 @@ fn topology(cx: &mut Cx, n: &Node, path: &str) -> Option<&'static str> {
                 n.loc,
                 path,
                 Problem::new(format!(
-                    "topology key `{key}` is not modelled; the term is left out"
+                    "topology key `{key}` is not modelled; the {what} is left out"
                 ))
                 .hint(hint),
             );
@@ -858,6 +858,7 @@ fn spread(
             cx,
             m.get("topologyKey").expect("checked"),
             &m.path("topologyKey"),
+            "constraint",
         );
         let (Some(skew), Some(when)) = (skew, when) else {
             continue;
@@ -1242,7 +1243,7 @@ fn pod_term(
         cx.err(m.loc, path, "missing field `topologyKey`");
         return out;
     };
-    let Some(topo) = topology(cx, tk, &m.path("topologyKey")) else {
+    let Some(topo) = topology(cx, tk, &m.path("topologyKey"), "term") else {
         return out;
     };
     for f in ["matchLabelKeys", "mismatchLabelKeys"] {
