@@ -175,23 +175,28 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-fn load(path: Option<&Path>, sets: &[String]) -> Result<Scenario, CliError> {
+fn load(path: Option<&Path>, sets: &[String]) -> Result<scenario::Loaded, CliError> {
     match path {
-        Some(p) => scenario::load_file(p, sets).map_err(CliError::input),
-        None => scenario::load_str(QUICKSTART_YAML, "quickstart.yaml (embedded)", sets)
+        Some(p) => scenario::load_file_with_report(p, sets).map_err(CliError::input),
+        None => scenario::load_str_with_report(QUICKSTART_YAML, "quickstart.yaml (embedded)", sets)
             .map_err(CliError::input),
     }
 }
 
 fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
-    let sc = load(args.scenario.as_deref(), &args.sets)?;
+    let loaded = load(args.scenario.as_deref(), &args.sets)?;
+    if !args.quiet {
+        eprint!("{}{}", warnings(&loaded), ignored_note(&loaded));
+    }
+    let (sc, imports) = (loaded.scenario, loaded.imports);
+    let names: Vec<String> = sc.workloads.iter().map(|w| w.name.clone()).collect();
     if let Some(dir) = &args.out {
         // Refuse a bad --out before spending time on the run.
         output::ensure_dir(dir).map_err(CliError::input)?;
     }
     let seed = args.seed.unwrap_or(sc.seed);
     let result = Simulation::new(sc, seed)
-        .map_err(CliError::input)?
+        .map_err(|e| CliError::input(explain_unsupported(&e, &names, imports.as_ref())))?
         .check_invariants(args.check_invariants)
         .run();
     if let Some(dir) = &args.out {
@@ -219,10 +224,161 @@ fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
 }
 
 fn cmd_validate(args: &ValidateArgs) -> Result<(), CliError> {
-    let sc = load(Some(&args.scenario), &args.sets)?;
-    crate::sim::Unsupported::check(&sc).map_err(CliError::input)?;
-    print!("{}", describe(&args.scenario, &sc));
+    let loaded = load(Some(&args.scenario), &args.sets)?;
+    eprint!("{}", warnings(&loaded));
+    let sc = &loaded.scenario;
+    crate::sim::Unsupported::check(sc).map_err(|e| {
+        let names: Vec<String> = sc.workloads.iter().map(|w| w.name.clone()).collect();
+        CliError::input(explain_unsupported(&e, &names, loaded.imports.as_ref()))
+    })?;
+    print!("{}", describe(&args.scenario, sc));
+    if let Some(report) = &loaded.imports {
+        print!("{}", describe_imports(sc, report));
+    }
     Ok(())
+}
+
+/// The loader's warnings, one `warning:` line each.
+pub fn warnings(loaded: &scenario::Loaded) -> String {
+    let mut out = String::new();
+    for w in &loaded.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    out
+}
+
+/// The objects of the manifests that were read but are not simulated, on
+/// one `note:` line (`run`; `validate` lists them one per line).
+pub fn ignored_note(loaded: &scenario::Loaded) -> String {
+    let mut out = String::new();
+    if let Some(r) = &loaded.imports
+        && !r.ignored.is_empty()
+    {
+        let list: Vec<String> = r.ignored.iter().map(|i| i.object.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "note: {} manifest object(s) not simulated: {}",
+            r.ignored.len(),
+            list.join("; ")
+        );
+    }
+    out
+}
+
+/// A "not simulated yet" refusal, explaining the lines about imported
+/// workloads: their path says `workloads[i]`, an index into the
+/// hand-written and imported workloads (`names`) the user never wrote.
+fn explain_unsupported(
+    e: &crate::sim::Unsupported,
+    names: &[String],
+    imports: Option<&crate::manifests::ImportReport>,
+) -> String {
+    let mut out = e.to_string();
+    let Some(r) = imports else { return out };
+    for p in &e.problems {
+        let Some((index, field)) = p
+            .strip_prefix("workloads[")
+            .and_then(|rest| rest.split_once("]."))
+            .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest)))
+        else {
+            continue;
+        };
+        let field = field.split(':').next().unwrap_or("");
+        let Some(iw) = names
+            .get(index)
+            .and_then(|n| r.workloads.iter().find(|w| w.name == *n))
+        else {
+            continue;
+        };
+        let _ = write!(
+            out,
+            "\nnote: workloads[{index}] is `{}`, imported from {}",
+            iw.name, iw.source
+        );
+        if iw.overrides.iter().any(|o| o == field) {
+            let _ = write!(out, "; its {field} is set by overrides.{}.{field}", iw.name);
+        } else if field == "hpa"
+            && let Some(h) = &iw.hpa
+        {
+            let _ = write!(
+                out,
+                "; its hpa comes from {h}: leave that object out of `manifests` to run without it"
+            );
+        }
+    }
+    out
+}
+
+/// What `validate` prints about imported manifests: one line per workload
+/// with its source, replicas, requests, strategy, priority, HPA and PDB,
+/// then the objects not simulated.
+pub fn describe_imports(sc: &Scenario, report: &crate::manifests::ImportReport) -> String {
+    use crate::scenario::{Pdb, Strategy};
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  imported {} workload(s) from {} manifest file(s)",
+        report.workloads.len(),
+        report.files.len()
+    );
+    for iw in &report.workloads {
+        let Some(w) = sc.workloads.iter().find(|w| w.name == iw.name) else {
+            continue;
+        };
+        let strategy = match w.strategy {
+            Strategy::RollingUpdate {
+                max_surge,
+                max_unavailable,
+            } => format!("rolling update {max_surge} surge/{max_unavailable} unavailable"),
+            Strategy::Recreate => "recreate".to_string(),
+        };
+        let mut line = format!(
+            "  imported {} from {}: {} replicas, requests {} cpu / {} memory, {}",
+            w.name, iw.source, w.replicas, w.cpu, w.memory, strategy
+        );
+        if let Some(c) = &iw.priority_class {
+            let _ = write!(line, ", priority {} (PriorityClass {c})", w.priority);
+        }
+        match (&w.hpa, &iw.hpa) {
+            (Some(h), Some(src)) => {
+                let _ = write!(
+                    line,
+                    ", hpa {}..{} at {}% cpu (HorizontalPodAutoscaler {})",
+                    h.min, h.max, h.target_cpu_utilization_percent, src.name
+                );
+            }
+            (Some(h), None) => {
+                let _ = write!(
+                    line,
+                    ", hpa {}..{} at {}% cpu",
+                    h.min, h.max, h.target_cpu_utilization_percent
+                );
+            }
+            _ => line.push_str(", no hpa"),
+        }
+        let pdb = match w.pdb {
+            Some(Pdb::MinAvailable(v)) => format!("pdb min_available {v}"),
+            Some(Pdb::MaxUnavailable(v)) => format!("pdb max_unavailable {v}"),
+            None => "no pdb".to_string(),
+        };
+        let _ = write!(line, ", {pdb}");
+        if let Some(src) = &iw.pdb {
+            let _ = write!(line, " (PodDisruptionBudget {})", src.name);
+        }
+        if !iw.overrides.is_empty() {
+            let _ = write!(line, ", overrides: {}", iw.overrides.join(", "));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    for i in &report.ignored {
+        let reason = if i.reason.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", i.reason)
+        };
+        let _ = writeln!(out, "  not simulated: {}{reason}", i.object);
+    }
+    out
 }
 
 /// What `validate` prints: the resolved scenario, one line per part.

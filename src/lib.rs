@@ -5,6 +5,7 @@ pub mod cli;
 pub mod controllers;
 pub mod dist;
 pub mod engine;
+pub mod manifests;
 pub mod metrics;
 pub mod model;
 pub mod output;

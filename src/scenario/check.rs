@@ -18,6 +18,9 @@ pub(crate) const MAX_DIAGNOSTICS: usize = 100;
 
 /// Collects diagnostics while a scenario is resolved.
 pub(crate) struct Cx<'a> {
+    /// Manifest files and places in them, warnings and the import report
+    /// (the second `impl` block, at the end of this file).
+    more: More,
     origin: &'a str,
     sets: &'a [String],
     diags: Vec<Diagnostic>,
@@ -28,6 +31,7 @@ pub(crate) struct Cx<'a> {
 impl<'a> Cx<'a> {
     pub fn new(origin: &'a str, sets: &'a [String]) -> Cx<'a> {
         Cx {
+            more: More::default(),
             origin,
             sets,
             diags: Vec::new(),
@@ -55,6 +59,7 @@ impl<'a> Cx<'a> {
     /// counting those not listed.
     pub fn into_diagnostics(mut self) -> Vec<Diagnostic> {
         let sets = self.sets;
+        let files = std::mem::take(&mut self.more.files);
         // Stable: problems at one place keep the order they were found in.
         self.diags.sort_by_key(|d| {
             let set_rank = d
@@ -62,7 +67,12 @@ impl<'a> Cx<'a> {
                 .strip_prefix("--set ")
                 .and_then(|a| sets.iter().position(|s| s == a))
                 .map_or(0, |i| i + 1);
-            (set_rank, d.line.unwrap_or(u32::MAX), d.column.unwrap_or(0))
+            (
+                set_rank,
+                file_rank(&files, &d.origin),
+                d.line.unwrap_or(u32::MAX),
+                d.column.unwrap_or(0),
+            )
         });
         if self.total > self.diags.len() {
             self.diags.push(Diagnostic {
@@ -86,6 +96,12 @@ impl<'a> Cx<'a> {
         if self.diags.len() >= MAX_DIAGNOSTICS {
             return;
         }
+        let d = self.diagnostic(loc, path, p);
+        self.diags.push(d);
+    }
+
+    /// A diagnostic for a problem at `loc` in the field at `path`.
+    fn diagnostic(&self, loc: Loc, path: &str, p: Problem) -> Diagnostic {
         let (origin, line, column) = match loc {
             Loc::File { line, column } => (self.origin.to_string(), Some(line), Some(column)),
             Loc::Set(i) => (
@@ -94,15 +110,16 @@ impl<'a> Cx<'a> {
                 None,
             ),
             Loc::None => (self.origin.to_string(), None, None),
+            Loc::Place(i) => return self.place_diagnostic(i, path, p),
         };
-        self.diags.push(Diagnostic {
+        Diagnostic {
             origin,
             path: path.to_string(),
             line,
             column,
             message: p.message,
             hint: p.hint,
-        });
+        }
     }
 
     /// Records a problem without a hint.
@@ -750,4 +767,146 @@ pub(crate) fn check_dns_label(s: &str) -> Result<(), Problem> {
         return Err(p);
     }
     Ok(())
+}
+
+// ------------------------------------------------ other files and warnings
+
+/// What the loader keeps besides errors: the other files it read
+/// (manifests), places in them, warnings, and the import report.
+#[derive(Default)]
+struct More {
+    /// Other files, by the index `Place::file` holds.
+    files: Vec<String>,
+    /// Places `Loc::Place` indexes.
+    places: Vec<Place>,
+    /// Warnings, in the order found.
+    warnings: Vec<Diagnostic>,
+    /// What was imported from manifests.
+    imports: Option<crate::manifests::ImportReport>,
+}
+
+/// A place in another file.
+struct Place {
+    file: u32,
+    line: Option<u32>,
+    column: Option<u32>,
+    /// The field path to report instead of the one the resolver gives
+    /// (values translated from a manifest report the manifest's field).
+    path: Option<String>,
+}
+
+/// Sorts diagnostics of other files after the scenario's, in read order.
+fn file_rank(files: &[String], origin: &str) -> usize {
+    files.iter().position(|f| f == origin).map_or(0, |i| i + 1)
+}
+
+impl Cx<'_> {
+    /// Registers another file (a manifest) and returns its index.
+    pub fn add_file(&mut self, name: &str) -> u32 {
+        self.more.files.push(name.to_string());
+        u32::try_from(self.more.files.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// The name of file `file` (from [`Cx::add_file`]).
+    pub fn file_name(&self, file: u32) -> &str {
+        self.more
+            .files
+            .get(file as usize)
+            .map_or(self.origin, String::as_str)
+    }
+
+    /// A location in file `file` (from [`Cx::add_file`]) at `loc`, a
+    /// location of a tree parsed from that file's text; `path`, if given,
+    /// replaces the field path in messages about this place.
+    pub fn place(&mut self, file: u32, loc: Loc, path: Option<String>) -> Loc {
+        let (line, column) = match loc {
+            Loc::File { line, column } => (Some(line), Some(column)),
+            _ => (None, None),
+        };
+        self.push_place(Place {
+            file,
+            line,
+            column,
+            path,
+        })
+    }
+
+    /// The same place as `loc` (a `Loc::Place`) reported with field path
+    /// `path`: for values translated from a manifest, so that problems the
+    /// resolver finds in them name the manifest's field.
+    pub fn relabel(&mut self, loc: Loc, path: String) -> Loc {
+        let Loc::Place(i) = loc else { return loc };
+        let Some(p) = self.more.places.get(i as usize) else {
+            return loc;
+        };
+        let place = Place {
+            file: p.file,
+            line: p.line,
+            column: p.column,
+            path: Some(path),
+        };
+        self.push_place(place)
+    }
+
+    fn push_place(&mut self, place: Place) -> Loc {
+        self.more.places.push(place);
+        Loc::Place(u32::try_from(self.more.places.len() - 1).unwrap_or(u32::MAX))
+    }
+
+    fn place_diagnostic(&self, i: u32, path: &str, p: Problem) -> Diagnostic {
+        let place = self.more.places.get(i as usize);
+        Diagnostic {
+            origin: place
+                .map_or(self.origin, |pl| self.file_name(pl.file))
+                .to_string(),
+            path: place
+                .and_then(|pl| pl.path.clone())
+                .unwrap_or_else(|| path.to_string()),
+            line: place.and_then(|pl| pl.line),
+            column: place.and_then(|pl| pl.column),
+            message: p.message,
+            hint: p.hint,
+        }
+    }
+
+    /// Records a warning: something the run will not reproduce faithfully,
+    /// which does not stop it.
+    pub fn warn(&mut self, loc: Loc, path: &str, p: Problem) {
+        let d = self.diagnostic(loc, path, p);
+        self.more.warnings.push(d);
+    }
+
+    /// Stores the import report for [`Cx::take_imports`].
+    pub fn set_imports(&mut self, report: crate::manifests::ImportReport) {
+        self.more.imports = Some(report);
+    }
+
+    /// The warnings, scenario file first, then each other file in read
+    /// order, each by line.
+    pub fn take_warnings(&mut self) -> Vec<Diagnostic> {
+        let mut w = std::mem::take(&mut self.more.warnings);
+        let files = &self.more.files;
+        w.sort_by_key(|d| {
+            (
+                file_rank(files, &d.origin),
+                d.line.unwrap_or(u32::MAX),
+                d.column.unwrap_or(0),
+            )
+        });
+        w
+    }
+
+    /// The import report, if the scenario imported manifests.
+    pub fn take_imports(&mut self) -> Option<crate::manifests::ImportReport> {
+        self.more.imports.take()
+    }
+
+    /// The directory relative paths in the scenario are read from: the
+    /// scenario file's own.
+    pub fn base_dir(&self) -> std::path::PathBuf {
+        std::path::Path::new(self.origin)
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default()
+    }
 }

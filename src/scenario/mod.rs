@@ -10,6 +10,10 @@
 //! overrides edit that tree (`overrides`), and the resolver (`resolve`,
 //! built on `check`) walks it against the schema, converting quantities
 //! (`quantity`), filling defaults and checking references and limits.
+//! Workloads may also come from Kubernetes manifests (`manifests:`, with
+//! per-workload `overrides:`): `imports` reads those keys and
+//! `crate::manifests` translates the objects into workload trees that are
+//! resolved like hand-written ones.
 //!
 //! Choices beyond DESIGN.md, all documented where they are parsed:
 //! - `name` is optional and defaults to the file's stem;
@@ -51,11 +55,23 @@ mod resolve;
 mod resolve_traffic;
 mod suggest;
 
+mod imports;
+
 pub use check::MAX_NAME_LEN;
 pub use error::{Diagnostic, ScenarioError};
 pub use model::*;
 pub use quantity::{parse_cpu, parse_duration, parse_memory, parse_percent};
 pub use suggest::{edit_distance, suggest};
+
+/// The located tree and the context, for `crate::manifests`, which reads
+/// Kubernetes manifests the way this module reads scenarios (a module, so
+/// that `use crate::scenario::*` does not import `Node` and the like).
+pub(crate) mod for_manifests {
+    pub(crate) use super::check::Cx;
+    pub(crate) use super::node::{Key, Loc, Node, Value, parse_documents};
+    pub(crate) use super::quantity::Problem;
+    pub(crate) use super::suggest::did_you_mean;
+}
 
 use crate::engine::SimDuration;
 use std::path::Path;
@@ -76,8 +92,25 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Reads, overrides and validates the scenario file at `path`. `sets` are
 /// `PATH=VALUE` overrides (see the `--set` rules in DESIGN.md).
 pub fn load_file(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
+    load_file_with_report(path, sets).map(|l| l.scenario)
+}
+
+/// A loaded scenario with what the loader has to say about it.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The validated scenario.
+    pub scenario: Scenario,
+    /// Things the run will not reproduce faithfully (unsupported manifest
+    /// fields, selectors matching nothing, ...). They do not stop it.
+    pub warnings: Vec<Diagnostic>,
+    /// What was imported from `manifests`, if the scenario has any.
+    pub imports: Option<crate::manifests::ImportReport>,
+}
+
+/// [`load_file`], with the warnings and the import report.
+pub fn load_file_with_report(path: &Path, sets: &[String]) -> Result<Loaded, ScenarioError> {
     let text = read_file(path)?;
-    load_str(&text, &path.display().to_string(), sets)
+    load_str_with_report(&text, &path.display().to_string(), sets)
 }
 
 /// Reads the text of the scenario file at `path`, refusing files over
@@ -105,8 +138,18 @@ pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
 
 /// Parses, overrides and validates scenario `text`. `origin` names the
 /// text in messages (usually the file name); its stem is the default
-/// scenario `name`.
+/// scenario `name`, and its directory the one `manifests` paths are read
+/// from.
 pub fn load_str(text: &str, origin: &str, sets: &[String]) -> Result<Scenario, ScenarioError> {
+    load_str_with_report(text, origin, sets).map(|l| l.scenario)
+}
+
+/// [`load_str`], with the warnings and the import report.
+pub fn load_str_with_report(
+    text: &str,
+    origin: &str,
+    sets: &[String],
+) -> Result<Loaded, ScenarioError> {
     let mut cx = check::Cx::new(origin, sets);
     let mut root = match node::parse(text) {
         Ok(root) => root,
@@ -122,7 +165,11 @@ pub fn load_str(text: &str, origin: &str, sets: &[String]) -> Result<Scenario, S
     }
     let scenario = resolve::resolve(&mut cx, &root, &default_name(origin));
     match scenario {
-        Some(s) if cx.errors() == 0 => Ok(s),
+        Some(scenario) if cx.errors() == 0 => Ok(Loaded {
+            scenario,
+            warnings: cx.take_warnings(),
+            imports: cx.take_imports(),
+        }),
         _ => {
             let mut diags = cx.into_diagnostics();
             if diags.is_empty() {

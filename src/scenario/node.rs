@@ -20,6 +20,10 @@ pub(crate) enum Loc {
     Set(usize),
     /// Created implicitly (e.g. a missing parent of a `--set` path).
     None,
+    /// A place in another file (a Kubernetes manifest), registered with
+    /// the loader's context (`Cx::place`), which knows its file, line,
+    /// column and, for values translated from a manifest, its field path.
+    Place(u32),
 }
 
 impl Loc {
@@ -256,6 +260,47 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
             })
         }
     }
+}
+
+/// Parser limits for Kubernetes manifests: like [`options`], but with room
+/// for the many documents of a manifest stream and the deeper nesting of
+/// pod templates.
+fn manifest_options() -> serde_saphyr::Options {
+    let budget = serde_saphyr::budget! {
+        max_depth: 64,
+        max_documents: 10_000,
+        max_aliases: 1_000,
+        max_anchors: 1_000,
+        max_nodes: 1_000_000,
+        max_events: 4_000_000,
+        max_total_scalar_bytes: 16 * 1024 * 1024,
+        flow_nesting_limit: 64,
+    };
+    let alias_limits = serde_saphyr::alias_limits! {
+        max_total_replayed_events: 100_000,
+        max_replay_stack_depth: 16,
+    };
+    serde_saphyr::options! {
+        budget: budget,
+        alias_limits: alias_limits,
+        with_snippet: false,
+    }
+}
+
+/// Parses a stream of YAML documents (Kubernetes manifests separated by
+/// `---`). Empty and null documents are left out; locations are lines and
+/// columns of `text`.
+pub(crate) fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    serde_saphyr::from_multiple_with_options::<Node>(text, manifest_options()).map_err(|e| {
+        let loc = e
+            .location()
+            .map(|l| Loc::from_saphyr(&l))
+            .unwrap_or(Loc::None);
+        SyntaxError {
+            message: syntax_message(&e).replace("scenario files are small", "manifests are small"),
+            loc,
+        }
+    })
 }
 
 /// The parser's message, reworded where it leaks parser internals, without

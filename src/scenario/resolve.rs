@@ -20,6 +20,8 @@ const TOP: &[&str] = &[
     "cluster",
     "workloads",
     "events",
+    "manifests",
+    "overrides",
 ];
 const CLUSTER: &[&str] = &["zones", "node_pools", "control_plane", "zone_failure"];
 const POOL: &[&str] = &[
@@ -143,7 +145,7 @@ pub(crate) fn resolve(cx: &mut Cx, root: &Node, default_name: &str) -> Option<Sc
     let seed = cx.or(&top, "seed", 1, Cx::u64);
     let sample_interval = cx.opt(&top, "sample_interval", Cx::positive_duration);
 
-    let names = read_names(&top);
+    let mut names = read_names(&top);
     let cluster = match top.get("cluster") {
         Some(n) => resolve_cluster(cx, n, "cluster", &names),
         None => {
@@ -152,6 +154,13 @@ pub(crate) fn resolve(cx: &mut Cx, root: &Node, default_name: &str) -> Option<Sc
         }
     };
     let largest = largest_node(cluster.as_ref());
+    // Workloads from `manifests` follow the hand-written ones; events and
+    // affinity terms may name them.
+    let imported = super::imports::read(cx, &top);
+    let hand_written = names.workloads.names.len();
+    let mut all_names = names.workloads.names.clone();
+    all_names.extend(imported.iter().map(|w| Some(w.name.clone())));
+    names.workloads = NameList::new(all_names);
     let workloads = match top.get("workloads") {
         Some(n) => {
             // `cx.list` visits items in order; the index names the workload
@@ -165,6 +174,26 @@ pub(crate) fn resolve(cx: &mut Cx, root: &Node, default_name: &str) -> Option<Sc
         None => Some(Vec::new()),
     };
     check_unique(cx, &top, "workloads", "workload");
+    let mut from_manifests = Some(Vec::new());
+    for (i, w) in imported.iter().enumerate() {
+        let r = resolve_workload(
+            cx,
+            &w.node,
+            &w.path,
+            hand_written + i,
+            &names,
+            cluster.as_ref(),
+            largest,
+        );
+        match (&mut from_manifests, r) {
+            (Some(ws), Some(r)) => ws.push(r),
+            _ => from_manifests = None,
+        }
+    }
+    let workloads = workloads.zip(from_manifests).map(|(mut w, m)| {
+        w.extend(m);
+        w
+    });
     let mut events = match top.get("events") {
         Some(n) => cx.list(n, "events", |cx, n, p| {
             resolve_event(cx, n, p, &names, cluster.as_ref(), largest, duration)
