@@ -8,6 +8,7 @@ pub mod engine;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;
