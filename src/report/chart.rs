@@ -170,7 +170,7 @@ impl Plot {
         {
             let root = SVGBackend::with_string(&mut s, size).into_drawing_area();
             self.chart
-                .draw(&root)
+                .draw(&root, false)
                 .and_then(|()| root.present().map_err(err))
                 .map_err(|message| self.draw_error(message))?;
         }
@@ -187,7 +187,7 @@ impl Plot {
         let drawn = {
             let root = BitMapBackend::new(&tmp, size).into_drawing_area();
             self.chart
-                .draw(&root)
+                .draw(&root, true)
                 .and_then(|()| root.present().map_err(err))
         };
         if let Err(message) = drawn {
@@ -232,10 +232,13 @@ impl Chart {
         }
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), String> {
+    /// Draws the chart. `bitmap`: thick lines are drawn segment by segment
+    /// with round joins, because the bitmap backend's thick polylines break
+    /// up at narrow spikes.
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>, bitmap: bool) -> Result<(), String> {
         root.fill(&WHITE).map_err(err)?;
         match self {
-            Chart::Xy(c) => c.draw(root),
+            Chart::Xy(c) => c.draw(root, bitmap),
             Chart::Heat(h) => h.draw(root),
         }
     }
@@ -490,7 +493,7 @@ impl XyChart {
         out
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>, bitmap: bool) -> Result<(), String> {
         let (plot, legend) = root.split_vertically(PLOT_HEIGHT);
         let (x0, x1) = if self.x_range.1 > self.x_range.0 {
             self.x_range
@@ -609,6 +612,25 @@ impl XyChart {
         for l in &self.lines {
             let pts = l.points.iter().copied().filter(|p| p.1.is_finite());
             match l.stroke {
+                Stroke::Solid { width, dots } if bitmap && width > 1 => {
+                    let p: Vec<(f64, f64)> = pts.clone().collect();
+                    let style = l.color.stroke_width(width);
+                    chart
+                        .draw_series(
+                            p.windows(2)
+                                .map(|w| PathElement::new(vec![w[0], w[1]], style)),
+                        )
+                        .map_err(err)?;
+                    let r = (width / 2).max(1);
+                    chart
+                        .draw_series(p.iter().map(|&q| Circle::new(q, r, l.color.filled())))
+                        .map_err(err)?;
+                    if dots {
+                        chart
+                            .draw_series(p.iter().map(|&q| Circle::new(q, 4, l.color.filled())))
+                            .map_err(err)?;
+                    }
+                }
                 Stroke::Solid { width, dots } => {
                     chart
                         .draw_series(LineSeries::new(pts.clone(), l.color.stroke_width(width)))

@@ -52,6 +52,8 @@ pub enum Block {
     },
     /// Plots, by index into the report's plot list.
     Plots(Vec<usize>),
+    /// Side-by-side groups of blocks (wrapping on narrow screens).
+    Group(Vec<Vec<Block>>),
 }
 
 /// A section with an anchor.
@@ -93,6 +95,7 @@ th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-al
 th { background: #f4f4f6; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .scroll { overflow-x: auto; }
+.group { display: flex; flex-wrap: wrap; gap: 0 32px; align-items: flex-start; }
 figure { margin: 1.2em 0; }
 figure .svg svg { max-width: 100%; height: auto; display: block; border: 1px solid #eee; }
 figcaption { font-size: 0.9em; color: #444; margin-top: 0.3em; }
@@ -119,6 +122,52 @@ fn table(out: &mut String, t: &Table) {
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody></table></div>\n");
+}
+
+fn block(out: &mut String, b: &Block, plots: &[Plot], svgs: &[String]) {
+    match b {
+        Block::Para(p) => {
+            let _ = writeln!(out, "<p>{}</p>", escape(p));
+        }
+        Block::Heading(h) => {
+            let _ = writeln!(out, "<h3>{}</h3>", escape(h));
+        }
+        Block::Table(t) => table(out, t),
+        Block::Pre { title, text, open } => {
+            let _ = writeln!(
+                out,
+                "<details{}><summary>{}</summary>\n<pre>{}</pre>\n</details>",
+                if *open { " open" } else { "" },
+                escape(title),
+                escape(text)
+            );
+        }
+        Block::Group(children) => {
+            out.push_str("<div class=\"group\">\n");
+            for child in children {
+                out.push_str("<div>\n");
+                for b in child {
+                    block(out, b, plots, svgs);
+                }
+                out.push_str("</div>\n");
+            }
+            out.push_str("</div>\n");
+        }
+        Block::Plots(ids) => {
+            for &i in ids {
+                let (Some(p), Some(svg)) = (plots.get(i), svgs.get(i)) else {
+                    continue;
+                };
+                let _ = writeln!(
+                    out,
+                    "<figure id=\"plot-{}\">\n<div class=\"svg\">\n{}</div>\n<figcaption>{}</figcaption>\n</figure>",
+                    escape(&p.stem),
+                    svg.trim_end(),
+                    escape(&p.caption)
+                );
+            }
+        }
+    }
 }
 
 impl Page {
@@ -157,38 +206,7 @@ impl Page {
                 escape(&s.title)
             );
             for b in &s.blocks {
-                match b {
-                    Block::Para(p) => {
-                        let _ = writeln!(out, "<p>{}</p>", escape(p));
-                    }
-                    Block::Heading(h) => {
-                        let _ = writeln!(out, "<h3>{}</h3>", escape(h));
-                    }
-                    Block::Table(t) => table(&mut out, t),
-                    Block::Pre { title, text, open } => {
-                        let _ = writeln!(
-                            out,
-                            "<details{}><summary>{}</summary>\n<pre>{}</pre>\n</details>",
-                            if *open { " open" } else { "" },
-                            escape(title),
-                            escape(text)
-                        );
-                    }
-                    Block::Plots(ids) => {
-                        for &i in ids {
-                            let (Some(p), Some(svg)) = (plots.get(i), svgs.get(i)) else {
-                                continue;
-                            };
-                            let _ = writeln!(
-                                out,
-                                "<figure id=\"plot-{}\">\n<div class=\"svg\">\n{}</div>\n<figcaption>{}</figcaption>\n</figure>",
-                                escape(&p.stem),
-                                svg.trim_end(),
-                                escape(&p.caption)
-                            );
-                        }
-                    }
-                }
+                block(&mut out, b, plots, svgs);
             }
             out.push_str("</section>\n");
         }

@@ -245,15 +245,53 @@ fn decimate(points: Vec<(f64, f64)>, max: usize) -> Vec<(f64, f64)> {
     out
 }
 
-/// A step line through sampled counts: each value holds until the next
-/// sample.
-fn steps(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+/// How a column's samples fill the time between rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Hold {
+    /// A state at the sample instant, held until the next sample.
+    Forward,
+    /// An average over the interval since the previous row (traffic).
+    Back,
+    /// Unknown: straight lines between samples.
+    Linear,
+}
+
+/// Step lines through the samples, as `hold` says.
+fn steps(points: Vec<(f64, f64)>, hold: Hold) -> Vec<(f64, f64)> {
+    if hold == Hold::Linear {
+        return points;
+    }
     let mut out = Vec::with_capacity(points.len() * 2);
     for (i, &(x, y)) in points.iter().enumerate() {
         if i > 0 {
-            out.push((x, points[i - 1].1));
+            let prev = points[i - 1];
+            match hold {
+                Hold::Forward => out.push((x, prev.1)),
+                _ => out.push((prev.0, y)),
+            }
         }
         out.push((x, y));
+    }
+    simplify(out)
+}
+
+/// Drops repeated points and the middle of three points on one horizontal
+/// or vertical line: the same picture with far fewer points (and no
+/// zero-length segments, which thick-line drawing renders badly).
+fn simplify(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(points.len());
+    for p in points {
+        if out.last() == Some(&p) {
+            continue;
+        }
+        if let [.., a, b] = out[..] {
+            let flat = a.1 == b.1 && b.1 == p.1 && a.0 <= b.0 && b.0 <= p.0;
+            let upright = a.0 == b.0 && b.0 == p.0 && (a.1 - b.1) * (b.1 - p.1) >= 0.0;
+            if flat || upright {
+                out.pop();
+            }
+        }
+        out.push(p);
     }
     out
 }
@@ -264,15 +302,14 @@ struct Series<'a> {
 }
 
 impl Series<'_> {
-    fn points(&self, values: &[f64], step: bool) -> Vec<(f64, f64)> {
+    fn points(&self, values: &[f64], hold: Hold) -> Vec<(f64, f64)> {
         let pts: Vec<(f64, f64)> = self
             .times
             .iter()
             .zip(values)
             .map(|(&t, &v)| (t / self.unit.secs(), v))
             .collect();
-        let pts = decimate(pts, MAX_POINTS);
-        if step { steps(pts) } else { pts }
+        steps(decimate(pts, MAX_POINTS), hold)
     }
 }
 
@@ -335,6 +372,25 @@ fn traffic_kind(rest: &str) -> Option<Traffic> {
         Some(Traffic::Success)
     } else {
         None
+    }
+}
+
+/// Legend text of a traffic column: `web offered`, `web`, `web p99`.
+fn traffic_label(workload: &str, kind: Traffic, rest: &str) -> String {
+    let what = match kind {
+        Traffic::Rate => rest.trim_end_matches("_rps").trim_end_matches("_rate"),
+        Traffic::Success => rest.trim_start_matches("success").trim_start_matches('_'),
+        Traffic::Latency => rest
+            .trim_start_matches("latency")
+            .trim_start_matches('_')
+            .trim_end_matches("_ms")
+            .trim_end_matches("_s"),
+    };
+    let what = what.replace('_', " ");
+    if what.is_empty() {
+        workload.to_string()
+    } else {
+        format!("{workload} {what}")
     }
 }
 
@@ -429,7 +485,7 @@ pub fn build(dir: &Path) -> Result<Built, ReportError> {
             let c = format!("{w}_{suffix}");
             claim(&c);
             if let Some(v) = col(&c)? {
-                lines.push(line(name, color, series.points(&v, true), stroke));
+                lines.push(line(name, color, series.points(&v, Hold::Forward), stroke));
             }
         }
         plots.push(Plot {
@@ -454,10 +510,10 @@ pub fn build(dir: &Path) -> Result<Built, ReportError> {
         if let Some((wi, rest)) = owner(h, &workloads)
             && let Some(kind) = traffic_kind(rest)
         {
-            traffic.entry(kind).or_default().push((
-                h.clone(),
-                format!("{} {}", workloads[wi], rest.replace('_', " ")),
-            ));
+            traffic
+                .entry(kind)
+                .or_default()
+                .push((h.clone(), traffic_label(&workloads[wi], kind, rest)));
         }
     }
     for cols in traffic.values() {
@@ -483,7 +539,7 @@ pub fn build(dir: &Path) -> Result<Built, ReportError> {
             lines.push(line(
                 c.replace('_', " "),
                 style::color(i),
-                series.points(&v, true),
+                series.points(&v, Hold::Forward),
                 SOLID,
             ));
         }
@@ -523,7 +579,7 @@ pub fn build(dir: &Path) -> Result<Built, ReportError> {
             lines.push(line(
                 c.replace('_', " "),
                 style::color(i),
-                series.points(&v, false),
+                series.points(&v, Hold::Forward),
                 SOLID,
             ));
         }
@@ -577,7 +633,7 @@ pub fn build(dir: &Path) -> Result<Built, ReportError> {
             lines.push(line(
                 name.clone(),
                 style::color(i),
-                series.points(&v, false),
+                series.points(&v, Hold::Back),
                 SOLID,
             ));
         }
@@ -607,7 +663,7 @@ pub fn build(dir: &Path) -> Result<Built, ReportError> {
                 vec![line(
                     c.clone(),
                     style::color(0),
-                    series.points(&v, false),
+                    series.points(&v, Hold::Linear),
                     SOLID,
                 )],
                 None,
@@ -765,6 +821,7 @@ fn page(
         )],
     };
     let mut extra = Vec::new();
+    let mut groups = Vec::new();
     // Workloads first: they answer the question most runs ask.
     let mut members: Vec<&(String, Json)> = summary.members().iter().collect();
     members.sort_by_key(|(k, _)| k != "workloads");
@@ -775,9 +832,10 @@ fn page(
         if is_scalar(v) {
             extra.push(vec![k.clone(), v.cell()]);
         } else {
-            summary_sec.blocks.extend(summary_blocks(k, v, workloads));
+            groups.push(summary_blocks(k, v, workloads));
         }
     }
+    summary_sec.blocks.push(Block::Group(groups));
     if !extra.is_empty() {
         summary_sec.blocks.push(Block::Heading("other".to_string()));
         summary_sec.blocks.push(Block::Table(html::Table {
@@ -888,6 +946,19 @@ mod tests {
         assert!(d.len() <= 102);
         assert!(d.iter().any(|p| p.1 == -7.0));
         assert!(d.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn steps_hold_values_and_drop_redundant_points() {
+        let pts = vec![(0.0, 1.0), (1.0, 1.0), (2.0, 3.0), (3.0, 3.0)];
+        assert_eq!(
+            steps(pts.clone(), Hold::Forward),
+            [(0.0, 1.0), (2.0, 1.0), (2.0, 3.0), (3.0, 3.0)]
+        );
+        assert_eq!(
+            steps(pts, Hold::Back),
+            [(0.0, 1.0), (1.0, 1.0), (1.0, 3.0), (3.0, 3.0)]
+        );
     }
 
     #[test]

@@ -498,7 +498,7 @@ pub fn build(dir: &Path, chosen: &[String]) -> Result<Built, ReportError> {
             };
             let stem = format!("{}-vs-{}", slug(m), slug(&a.name));
             let mut caption = format!(
-                "{m} against {} : the mean over each point's runs with its 95% confidence interval (shaded band, mean ± t·s/√n)",
+                "{m} against {}: the mean over each point's runs with its 95% confidence interval (shaded band, mean ± t·s/√n)",
                 a.paths
             );
             if single && per_run.is_some() {
