@@ -35,6 +35,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Combine the directories of a sharded sweep into one.
     Merge(MergeArgs),
+    /// Plot a run or sweep directory and write a self-contained report.html.
+    Report(ReportArgs),
 }
 
 /// `kubesim run`.
@@ -58,6 +60,28 @@ pub struct RunArgs {
     /// broken invariant (slower; on in every test).
     #[arg(long)]
     pub check_invariants: bool,
+    /// Also write plots and report.html into --out (as `kubesim report`).
+    #[arg(long, requires = "out")]
+    pub report: bool,
+}
+
+/// `kubesim report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A run directory (summary.json, timeseries.csv, events.csv) or a sweep
+    /// directory (sweep.json, runs.csv, aggregate.csv).
+    pub dir: PathBuf,
+    /// File format of the plots in DIR/plots (report.html always inlines SVG).
+    #[arg(long, value_enum, default_value_t = crate::report::PlotFormat::Svg)]
+    pub format: crate::report::PlotFormat,
+    /// Sweep metric to plot, e.g. `workloads.web.slo_attainment` (repeatable;
+    /// default: each workload's availability and SLO attainment and the
+    /// cluster's CPU allocation).
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metrics: Vec<String>,
+    /// Write report.html and plots/ here instead of into DIR.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `kubesim validate`.
@@ -172,6 +196,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Validate(args) => cmd_validate(&args),
         Command::Sweep(args) => cmd_sweep(&args),
         Command::Merge(args) => cmd_merge(&args),
+        Command::Report(args) => cmd_report(&args),
     }
 }
 
@@ -195,20 +220,44 @@ fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
         output::ensure_dir(dir).map_err(CliError::input)?;
     }
     let seed = args.seed.unwrap_or(sc.seed);
+    // What the scenario resolved to, saved with the outputs.
+    let resolved = args.out.is_some().then(|| {
+        let origin = args
+            .scenario
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("quickstart.yaml (embedded)"));
+        resolved_text(&origin, &sc, &args.sets, seed)
+    });
     let result = Simulation::new(sc, seed)
         .map_err(|e| CliError::input(explain_unsupported(&e, &names, imports.as_ref())))?
         .check_invariants(args.check_invariants)
         .run();
     if let Some(dir) = &args.out {
+        let given = match &args.scenario {
+            Some(p) => std::fs::read_to_string(p)
+                .map_err(|e| CliError::input(format!("{}: {e}", p.display())))?,
+            None => QUICKSTART_YAML.to_string(),
+        };
+        let resolved = resolved.unwrap_or_default();
+        output::write_scenario(dir, &given, &resolved).map_err(CliError::input)?;
         output::write_run(dir, &result).map_err(CliError::input)?;
     }
     if !args.quiet {
         print!("{}", summary_table(&result));
         if let Some(dir) = &args.out {
             eprintln!(
-                "wrote {}/{{summary.json,timeseries.csv,events.csv}}",
+                "wrote {}/{{summary.json,timeseries.csv,events.csv,scenario.yaml}}",
                 dir.display()
             );
+        }
+    }
+    if args.report
+        && let Some(dir) = &args.out
+    {
+        let opts = crate::report::ReportOptions::default();
+        let out = crate::report::report(dir, &opts).map_err(report_error)?;
+        if !args.quiet {
+            eprintln!("{}", report_written(&out));
         }
     }
     if !result.summary.invariant_violations.is_empty() {
@@ -220,6 +269,57 @@ fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
             ),
         });
     }
+    Ok(())
+}
+
+/// What `run --out` saves as scenario.resolved.txt: the overrides, the
+/// seed and the resolved scenario as `validate` prints it.
+fn resolved_text(origin: &Path, sc: &Scenario, sets: &[String], seed: u64) -> String {
+    let mut out = String::new();
+    let sets = if sets.is_empty() {
+        "none".to_string()
+    } else {
+        sets.join(" ")
+    };
+    let _ = writeln!(out, "--set: {sets}");
+    let _ = writeln!(out, "seed of the run: {seed}");
+    out.push_str(&describe(origin, sc));
+    out
+}
+
+fn report_error(e: crate::report::ReportError) -> CliError {
+    match e {
+        crate::report::ReportError::Draw { .. } => CliError {
+            code: 3,
+            message: format!("internal error (please report it): {e}"),
+        },
+        e => CliError::input(e),
+    }
+}
+
+fn report_written(out: &crate::report::ReportOutput) -> String {
+    let dir = out
+        .plots
+        .first()
+        .and_then(|p| p.parent())
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    format!(
+        "wrote {} ({} report) and {} plot(s) in {dir}",
+        out.html.display(),
+        out.kind,
+        out.plots.len()
+    )
+}
+
+fn cmd_report(args: &ReportArgs) -> Result<(), CliError> {
+    let opts = crate::report::ReportOptions {
+        format: args.format,
+        metrics: args.metrics.clone(),
+        out: args.out.clone(),
+    };
+    let out = crate::report::report(&args.dir, &opts).map_err(report_error)?;
+    eprintln!("{}", report_written(&out));
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod manifests;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;

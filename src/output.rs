@@ -75,6 +75,16 @@ fn write_via_rename(dir: &Path, name: &str, bytes: &[u8], sync: bool) -> Result<
     })
 }
 
+/// Writes the scenario of a run into `dir`: `scenario.yaml`, the text as
+/// given (before `--set`), and `scenario.resolved.txt`, what it resolved
+/// to (`resolved`, as `kubesim validate` prints it, with the overrides).
+/// Call it before [`write_run`], whose summary.json marks a complete run.
+pub fn write_scenario(dir: &Path, given: &str, resolved: &str) -> Result<(), OutputError> {
+    ensure_dir(dir)?;
+    write_atomic(dir, "scenario.yaml", given.as_bytes())?;
+    write_atomic(dir, "scenario.resolved.txt", resolved.as_bytes())
+}
+
 /// Writes summary.json, timeseries.csv and events.csv of a run into `dir`.
 pub fn write_run(dir: &Path, result: &RunResult) -> Result<(), OutputError> {
     ensure_dir(dir)?;
