@@ -36,6 +36,8 @@ const POOL: &[&str] = &[
     "racks",
     "correlated_failure",
     "spot",
+    "cost_per_hour",
+    "priority",
 ];
 const CONTROL_PLANE: &[&str] = &[
     "node_monitor_grace_period",
@@ -44,6 +46,7 @@ const CONTROL_PLANE: &[&str] = &[
     "default_toleration_seconds",
     "watch_latency",
     "scheduler",
+    "cluster_autoscaler",
 ];
 const WORKLOAD: &[&str] = &[
     "name",
@@ -65,6 +68,7 @@ const WORKLOAD: &[&str] = &[
     "crash",
     "traffic",
     "hpa",
+    "scale_to_zero",
 ];
 const EVENT_ACTIONS: &[&str] = &[
     "scale",
@@ -513,6 +517,10 @@ fn resolve_pool(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<Node
             provision_time: provision_time?,
         })
     });
+    let cost_per_hour = cx.or(&o, "cost_per_hour", 0.0, |cx, n, p| {
+        cx.f64_in(n, p, 0.0, 1e9)
+    });
+    let priority = cx.or(&o, "priority", 0, Cx::i32);
     if let (Some(c), Some(Some(a))) = (count, &autoscaling)
         && !(a.min..=a.max).contains(&c)
     {
@@ -540,6 +548,8 @@ fn resolve_pool(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<Node
         racks: racks?,
         correlated_failure: correlated_failure?,
         spot: spot?,
+        cost_per_hour: cost_per_hour?,
+        priority: priority?,
     })
 }
 
@@ -619,6 +629,12 @@ fn resolve_control_plane(cx: &mut Cx, n: &Node, path: &str) -> Option<ControlPla
             percentage_of_nodes_to_score: percentage?,
         })
     });
+    let cluster_autoscaler = cx.or(
+        &o,
+        "cluster_autoscaler",
+        d.cluster_autoscaler,
+        resolve_cluster_autoscaler,
+    );
     Some(ControlPlane {
         node_monitor_grace_period: grace?,
         node_monitor_period: period?,
@@ -626,6 +642,88 @@ fn resolve_control_plane(cx: &mut Cx, n: &Node, path: &str) -> Option<ControlPla
         default_toleration_seconds: toleration?,
         watch_latency: watch?,
         scheduler: scheduler?,
+        cluster_autoscaler: cluster_autoscaler?,
+    })
+}
+
+/// `cluster_autoscaler: {...}`: upstream flag names in snake_case, upstream
+/// defaults. `scale_down_delay_after_delete` defaults to the scan interval,
+/// as upstream's 0 means.
+fn resolve_cluster_autoscaler(
+    cx: &mut Cx,
+    n: &Node,
+    path: &str,
+) -> Option<ClusterAutoscalerConfig> {
+    let d = ClusterAutoscalerConfig::default();
+    let o = cx.obj(
+        n,
+        path,
+        &[
+            "scan_interval",
+            "expander",
+            "scale_down_enabled",
+            "scale_down_utilization_threshold",
+            "scale_down_unneeded_time",
+            "scale_down_delay_after_add",
+            "scale_down_delay_after_delete",
+            "scale_down_delay_after_failure",
+            "max_pod_eviction_time",
+        ],
+    )?;
+    let scan = cx.or(&o, "scan_interval", d.scan_interval, Cx::positive_duration);
+    let expander = cx.or(&o, "expander", d.expander, |cx, n, p| {
+        Some(
+            match cx.choice(n, p, &["random", "least_waste", "most_pods", "priority"])? {
+                "random" => Expander::Random,
+                "least_waste" => Expander::LeastWaste,
+                "most_pods" => Expander::MostPods,
+                _ => Expander::Priority,
+            },
+        )
+    });
+    let enabled = cx.or(&o, "scale_down_enabled", true, Cx::bool);
+    let threshold = cx.or(
+        &o,
+        "scale_down_utilization_threshold",
+        d.scale_down_utilization_threshold,
+        |cx, n, p| cx.f64_in(n, p, 0.0, 1.0),
+    );
+    let unneeded = cx.or(
+        &o,
+        "scale_down_unneeded_time",
+        d.scale_down_unneeded_time,
+        Cx::duration,
+    );
+    let after_add = cx.or(
+        &o,
+        "scale_down_delay_after_add",
+        d.scale_down_delay_after_add,
+        Cx::duration,
+    );
+    let after_delete = cx.opt(&o, "scale_down_delay_after_delete", Cx::duration);
+    let after_failure = cx.or(
+        &o,
+        "scale_down_delay_after_failure",
+        d.scale_down_delay_after_failure,
+        Cx::duration,
+    );
+    let eviction = cx.or(
+        &o,
+        "max_pod_eviction_time",
+        d.max_pod_eviction_time,
+        Cx::positive_duration,
+    );
+    let scan = scan?;
+    Some(ClusterAutoscalerConfig {
+        scan_interval: scan,
+        expander: expander?,
+        scale_down_enabled: enabled?,
+        scale_down_utilization_threshold: threshold?,
+        scale_down_unneeded_time: unneeded?,
+        scale_down_delay_after_add: after_add?,
+        scale_down_delay_after_delete: after_delete?.unwrap_or(scan),
+        scale_down_delay_after_failure: after_failure?,
+        max_pod_eviction_time: eviction?,
     })
 }
 
@@ -809,6 +907,27 @@ fn resolve_workload(
     });
     let traffic = cx.opt(&o, "traffic", resolve_traffic);
     let hpa = cx.opt(&o, "hpa", resolve_hpa);
+    let scale_to_zero = cx.opt(&o, "scale_to_zero", resolve_scale_to_zero);
+    if let Some(Some(_)) = &scale_to_zero {
+        let at = (o.key_loc("scale_to_zero"), o.path("scale_to_zero"));
+        if !o.has("traffic") {
+            cx.report(
+                at.0,
+                &at.1,
+                Problem::new("scale_to_zero needs requests: the workload has no traffic").hint(
+                    "add traffic: {rate: 5, capacity_per_pod: 100}; rate is requests per second",
+                ),
+            );
+        }
+        if o.has("hpa") {
+            cx.report(
+                at.0,
+                &at.1,
+                Problem::new("a workload is scaled either by scale_to_zero or by an hpa, not both")
+                    .hint("remove hpa, or remove scale_to_zero"),
+            );
+        }
+    }
     if let (Some(Some(_)), Some(c)) = (&hpa, cpu)
         && c.0 == 0
     {
@@ -869,6 +988,7 @@ fn resolve_workload(
         crash: crash?,
         traffic: traffic?,
         hpa: hpa?,
+        scale_to_zero: scale_to_zero?,
     })
 }
 
@@ -1487,6 +1607,166 @@ fn resolve_hpa(cx: &mut Cx, n: &Node, path: &str) -> Option<Hpa> {
         min,
         max,
         target_cpu_utilization_percent: target?,
+    })
+}
+
+/// `scale_to_zero: {policy, service_time, arrivals, ...}`. Settings of the
+/// other policy are refused, so a misplaced `keep_alive` is not silently
+/// ignored.
+fn resolve_scale_to_zero(cx: &mut Cx, n: &Node, path: &str) -> Option<ScaleToZero> {
+    const KPA: &[&str] = &[
+        "target",
+        "target_utilization",
+        "stable_window",
+        "panic_window_percentage",
+        "panic_threshold",
+        "max_scale_up_rate",
+        "max_scale_down_rate",
+        "scale_to_zero_grace_period",
+        "min_scale",
+        "max_scale",
+        "tick",
+    ];
+    const PER_REQUEST: &[&str] = &["keep_alive", "max_instances"];
+    let mut fields = vec!["policy", "service_time", "arrivals"];
+    fields.extend_from_slice(KPA);
+    fields.extend_from_slice(PER_REQUEST);
+    let o = cx.obj(n, path, &fields)?;
+    let policy = cx.req(&o, "policy", |cx, n, p| {
+        cx.choice(n, p, &["kpa", "per_request"])
+    })?;
+    let other = if policy == "kpa" { PER_REQUEST } else { KPA };
+    let mut ok = true;
+    for key in other {
+        if o.has(key) {
+            cx.report(
+                o.key_loc(key),
+                &o.path(key),
+                Problem::new(format!(
+                    "{key} is a setting of another policy, not of `{policy}`"
+                ))
+                .hint("remove it, or change policy"),
+            );
+            ok = false;
+        }
+    }
+    let service_time = cx.req(&o, "service_time", |cx, n, p| cx.dist(n, p, false));
+    let arrivals = cx.or(&o, "arrivals", Arrivals::Poisson, |cx, n, p| {
+        Some(match cx.choice(n, p, &["poisson", "regular"])? {
+            "poisson" => Arrivals::Poisson,
+            _ => Arrivals::Regular,
+        })
+    });
+    let policy = if policy == "kpa" {
+        let d = KpaConfig::default();
+        let positive = |cx: &mut Cx, n: &Node, p: &str| {
+            let v = cx.f64_in(n, p, 0.0, 1e9)?;
+            if v <= 0.0 {
+                cx.err(n.loc, p, "must be more than zero");
+                return None;
+            }
+            Some(v)
+        };
+        let fraction = |cx: &mut Cx, n: &Node, p: &str| {
+            let v = cx.f64_percent(n, p)?;
+            if v <= 0.0 {
+                cx.err(n.loc, p, "must be more than 0%");
+                return None;
+            }
+            Some(v / 100.0)
+        };
+        let target = cx.or(&o, "target", d.target, positive);
+        let utilization = cx.or(&o, "target_utilization", d.target_utilization, fraction);
+        let stable = cx.or(&o, "stable_window", d.stable_window, Cx::positive_duration);
+        let panic_window = cx.or(
+            &o,
+            "panic_window_percentage",
+            d.panic_window_fraction,
+            fraction,
+        );
+        let threshold = cx.or(&o, "panic_threshold", d.panic_threshold, fraction);
+        let up = cx.or(&o, "max_scale_up_rate", d.max_scale_up_rate, positive);
+        let down = cx.or(&o, "max_scale_down_rate", d.max_scale_down_rate, positive);
+        let grace = cx.or(
+            &o,
+            "scale_to_zero_grace_period",
+            d.grace_period,
+            Cx::duration,
+        );
+        let min_scale = cx.or(&o, "min_scale", 0, Cx::u32);
+        let max_scale = cx.or(&o, "max_scale", 0, Cx::u32);
+        let tick = cx.or(&o, "tick", d.tick, Cx::positive_duration);
+        let (utilization, panic_window) = (utilization?, panic_window?);
+        if utilization > 1.0 {
+            cx.err(
+                o.key_loc("target_utilization"),
+                &o.path("target_utilization"),
+                format!("must be at most 100%, got {}%", utilization * 100.0),
+            );
+            return None;
+        }
+        if panic_window > 1.0 {
+            cx.err(
+                o.key_loc("panic_window_percentage"),
+                &o.path("panic_window_percentage"),
+                format!(
+                    "the panic window is a part of the stable window: at most 100%, got {}%",
+                    panic_window * 100.0
+                ),
+            );
+            return None;
+        }
+        let (min_scale, max_scale) = (min_scale?, max_scale?);
+        if max_scale != 0 && min_scale > max_scale {
+            cx.err(
+                o.key_loc("min_scale"),
+                &o.path("min_scale"),
+                format!("min_scale ({min_scale}) is more than max_scale ({max_scale})"),
+            );
+            return None;
+        }
+        let stable = stable?;
+        if SimDuration::from_secs_f64(stable.as_secs_f64() * panic_window) == SimDuration::ZERO {
+            cx.err(
+                o.key_loc("panic_window_percentage"),
+                &o.path("panic_window_percentage"),
+                "the panic window would be shorter than a millisecond",
+            );
+            return None;
+        }
+        ScaleToZeroPolicy::Kpa(KpaConfig {
+            target: target?,
+            target_utilization: utilization,
+            stable_window: stable,
+            panic_window_fraction: panic_window,
+            panic_threshold: threshold?,
+            max_scale_up_rate: up?,
+            max_scale_down_rate: down?,
+            grace_period: grace?,
+            min_scale,
+            max_scale,
+            tick: tick?,
+        })
+    } else {
+        let keep_alive = cx.or(
+            &o,
+            "keep_alive",
+            SimDuration::from_secs(600),
+            Cx::positive_duration,
+        );
+        let max_instances = cx.or(&o, "max_instances", 0, Cx::u32);
+        ScaleToZeroPolicy::PerRequest {
+            keep_alive: keep_alive?,
+            max_instances: max_instances?,
+        }
+    };
+    if !ok {
+        return None;
+    }
+    Some(ScaleToZero {
+        policy,
+        service_time: service_time?,
+        arrivals: arrivals?,
     })
 }
 

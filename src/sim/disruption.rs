@@ -21,6 +21,8 @@ pub(super) enum DrainPurpose {
     Upgrade(u32),
     /// A spot reclamation notice.
     Spot,
+    /// Cluster autoscaler scale-down: the node is deleted once empty.
+    ScaleDown,
 }
 
 /// A drain in progress or done.
@@ -229,6 +231,7 @@ impl Simulation {
             }
             DrainPurpose::Upgrade(u) => self.on_upgrade_drain_done(u, n),
             DrainPurpose::Spot => {}
+            DrainPurpose::ScaleDown => self.on_scale_down_drained(n),
         }
     }
 
@@ -285,6 +288,9 @@ impl Simulation {
         if let JoinPurpose::UpgradeSurge(u) = purpose {
             self.track_upgrade_capacity(pool);
             self.drain_next_old_node(u);
+        }
+        if purpose == JoinPurpose::ScaleUp {
+            self.on_scale_up_node_joined(pool, zone);
         }
     }
 

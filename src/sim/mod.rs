@@ -12,10 +12,12 @@
 //! 3. The run ends with a [`RunResult`]: summary, time series, event log.
 
 mod action;
+mod autoscaler;
 mod disruption;
 mod events;
 mod faults;
 mod result;
+mod scale_to_zero;
 mod support;
 mod timeline;
 mod world;
@@ -93,6 +95,8 @@ pub struct Simulation {
     log: Vec<EventRecord>,
     invariant_violations: Vec<String>,
     end: SimTime,
+    autoscaler: Option<autoscaler::ClusterAutoscaler>,
+    scale_to_zero: scale_to_zero::ScaleToZeroState,
 }
 
 impl Simulation {
@@ -161,9 +165,13 @@ impl Simulation {
             log: Vec::new(),
             invariant_violations: Vec::new(),
             end,
+            autoscaler: autoscaler::ClusterAutoscaler::new(&scenario, &streams),
+            scale_to_zero: scale_to_zero::ScaleToZeroState::new(&scenario, &streams),
             scenario,
         };
         sim.build_cluster();
+        sim.start_cluster_autoscaler();
+        sim.start_scale_to_zero();
         sim
     }
 
@@ -326,6 +334,7 @@ impl Simulation {
         let cm = &mut self.cluster_metrics;
         cm.advance(self.engine.now());
         cm.nodes += 1;
+        cm.pool_node_added(pool);
         cm.ready_nodes += 1;
         cm.ready_cpu += p.cpu.0;
         cm.ready_memory += p.memory.0;
@@ -410,6 +419,12 @@ impl Simulation {
                 zone,
                 purpose,
             } => self.on_node_joins(pool as usize, zone as usize, purpose),
+            Event::AutoscalerScan => self.on_autoscaler_scan(),
+            Event::RequestArrival(w) => self.on_request_arrival(w as usize),
+            Event::RequestDone { workload, pod } => self.on_request_done(workload as usize, pod),
+            Event::KpaTick(w) => self.on_kpa_tick(w as usize),
+            Event::KpaReconcile(w) => self.on_kpa_reconcile(w as usize),
+            Event::KeepAliveExpired(pod) => self.on_keep_alive_expired(pod),
         }
     }
 
@@ -426,7 +441,10 @@ impl Simulation {
             | Event::NodeReadyAgain(_)
             | Event::TaintEviction(_)
             | Event::DrainRetry(_)
-            | Event::Uncordon(_) => true,
+            | Event::Uncordon(_)
+            | Event::AutoscalerScan
+            | Event::KpaTick(_)
+            | Event::KpaReconcile(_) => true,
             Event::Timeline(i) => matches!(
                 self.scenario.events[*i].action,
                 EventAction::Scale { .. }

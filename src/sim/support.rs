@@ -3,7 +3,7 @@
 //! result that leaves out an HPA or a traffic model would look right and be
 //! wrong.
 
-use crate::scenario::Scenario;
+use crate::scenario::{EventAction, ScaleToZeroPolicy, Scenario};
 
 /// A scenario asks for something this version cannot simulate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,17 +22,23 @@ pub fn check(sc: &Scenario) -> Result<(), Unsupported> {
             env!("CARGO_PKG_VERSION")
         ))
     };
-    for (i, p) in sc.cluster.node_pools.iter().enumerate() {
-        if p.autoscaling.is_some() {
-            refuse(
-                format!("cluster.node_pools[{i}].autoscaling"),
-                "the cluster autoscaler",
-            );
-        }
-    }
     for (i, w) in sc.workloads.iter().enumerate() {
-        if w.traffic.is_some() {
+        // A scale-to-zero workload's traffic drives its own request source
+        // (`sim::scale_to_zero`); other traffic is not simulated yet.
+        if w.traffic.is_some() && w.scale_to_zero.is_none() {
             refuse(format!("workloads[{i}].traffic"), "traffic");
+        }
+        if let Some(s) = &w.scale_to_zero
+            && matches!(s.policy, ScaleToZeroPolicy::PerRequest { .. })
+            && sc
+                .events
+                .iter()
+                .any(|e| matches!(e.action, EventAction::Rollout { workload, .. } if workload == i))
+        {
+            refuse(
+                format!("workloads[{i}].scale_to_zero"),
+                "a rollout of a per_request workload (its instances are tracked one by one)",
+            );
         }
         if w.hpa.is_some() {
             refuse(
