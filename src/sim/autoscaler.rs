@@ -302,7 +302,7 @@ impl Simulation {
             );
         }
         let ca = self.autoscaler.as_ref().expect("autoscaler");
-        let mut candidates: Vec<(Option<SimTime>, NodeId)> = self
+        let mut candidates: Vec<(bool, Option<SimTime>, NodeId)> = self
             .state
             .nodes
             .iter()
@@ -316,15 +316,16 @@ impl Simulation {
                     && draining.is_none_or(|(d, _)| d.idx() != *i)
                     && ca::utilization(n) < cfg.scale_down_utilization_threshold
             })
-            .map(|(i, _)| {
+            .map(|(i, n)| {
                 let id = NodeId(i as u32);
-                (ca.unneeded.get(&id).copied(), id)
+                let empty = n.pods.iter().all(|&p| !self.state.pod(p).is_active());
+                (empty, ca.unneeded.get(&id).copied(), id)
             })
             .collect();
-        // Nodes already unneeded first (upstream's previous-candidates
-        // sorting), longest first.
-        candidates.sort_by_key(|&(since, id)| (since.is_none(), since, id));
-        let candidates: Vec<NodeId> = candidates.into_iter().map(|(_, id)| id).collect();
+        // Upstream's candidate sorting: empty nodes first, then the nodes
+        // already unneeded (longest first), then by id.
+        candidates.sort_by_key(|&(empty, since, id)| (!empty, since.is_none(), since, id));
+        let candidates: Vec<NodeId> = candidates.into_iter().map(|(_, _, id)| id).collect();
         let mut pdb_allowed: Vec<Option<u32>> = (0..self.state.deployments.len())
             .map(|d| {
                 self.pdb_status(DeploymentId(d as u32))

@@ -42,12 +42,15 @@
 //! breakers are not modelled; concurrency is seen without scrape delay.
 //!
 //! **`per_request`** (function-platform style, as AWS Lambda): a request
-//! takes the most recently idle instance (LIFO), or waits and starts a new
-//! instance (the Deployment gains one replica) unless `max_instances` are
-//! already there. Waiting requests are served first come, first served by
-//! the next instance that becomes free, new or finishing. An instance idle
-//! for `keep_alive` is removed: that very pod is deleted and the replica
-//! count lowered together, so the ReplicaSet does not pick another victim.
+//! takes the most recently idle instance (LIFO), or starts a new instance
+//! (the Deployment gains one replica) and waits for it: its added latency is
+//! the cold start, pod creation and scheduling plus `startup_time` (new
+//! instances serve the requests that started them in order). With
+//! `max_instances` instances already there, a request queues for the next
+//! instance that frees up instead (not a cold start, but added latency). An
+//! instance idle for `keep_alive` is removed: that very pod is deleted and
+//! the replica count lowered together, so the ReplicaSet does not pick
+//! another victim.
 
 use super::{Action, DeleteReason, Event, Simulation};
 use crate::controllers::deployment_algo;
@@ -90,6 +93,8 @@ struct Kpa {
     /// The decider's last recommendation.
     desired: u32,
     ticking: bool,
+    /// A pending re-check of the PA (`enqueueCB`), if any.
+    requeue: Option<SimTime>,
 }
 
 /// per_request state of one workload.
@@ -99,8 +104,12 @@ struct PerRequest {
     max_instances: u32,
     /// Idle instances, most recent last, with their keep-alive timers.
     idle: Vec<(PodId, EventId)>,
-    /// Requests waiting for an instance (arrival, service).
-    waiting: VecDeque<(SimTime, SimDuration)>,
+    /// Requests waiting for the instance they started (arrival, service),
+    /// served by new instances in order.
+    cold: VecDeque<(SimTime, SimDuration)>,
+    /// Requests that found `max_instances` busy, served by the next
+    /// instance that frees up.
+    queued: VecDeque<(SimTime, SimDuration)>,
 }
 
 #[derive(Debug)]
@@ -162,6 +171,7 @@ impl ScaleToZeroState {
                         max_panic_pods: 0,
                         desired: w.replicas,
                         ticking: false,
+                        requeue: None,
                     })),
                     ScaleToZeroPolicy::PerRequest {
                         keep_alive,
@@ -170,7 +180,8 @@ impl ScaleToZeroState {
                         keep_alive: *keep_alive,
                         max_instances: *max_instances,
                         idle: Vec::new(),
-                        waiting: VecDeque::new(),
+                        cold: VecDeque::new(),
+                        queued: VecDeque::new(),
                     }),
                 };
                 Some(Workload {
@@ -360,7 +371,7 @@ impl Simulation {
                         .filter(|&p| self.state.pod(p).phase == PodPhase::Ready)
                         .collect();
                     for p in pods {
-                        self.instance_free(w, p);
+                        self.instance_free(w, p, false);
                     }
                 }
             }
@@ -420,12 +431,12 @@ impl Simulation {
                     let (pod, timer) = p.idle.remove(i);
                     self.engine.cancel(timer);
                     self.start_service(w, Some(pod), now, service, false);
-                } else {
-                    p.waiting.push_back((now, service));
+                } else if p.max_instances == 0 || replicas < p.max_instances {
+                    p.cold.push_back((now, service));
                     s.cold_starts += 1;
-                    if p.max_instances == 0 || replicas < p.max_instances {
-                        self.set_instances(w, replicas + 1, "cold start");
-                    }
+                    self.set_instances(w, replicas + 1, "cold start");
+                } else {
+                    p.queued.push_back((now, service));
                 }
             }
         }
@@ -469,19 +480,24 @@ impl Simulation {
         if let Some(pod) = pod
             && self.state.pod(pod).is_active()
         {
-            self.instance_free(w, pod);
+            self.instance_free(w, pod, false);
         }
     }
 
-    /// A per_request instance is free: it serves the oldest waiting request,
-    /// or goes idle with its keep-alive running.
-    fn instance_free(&mut self, w: usize, pod: PodId) {
+    /// A per_request instance is free (`new`: it just became ready): a new
+    /// one serves the oldest request that started an instance, else the
+    /// oldest queued one; a finishing one serves the oldest queued request;
+    /// otherwise it goes idle with its keep-alive running.
+    fn instance_free(&mut self, w: usize, pod: PodId, new: bool) {
         let s = self.scale_to_zero.workloads[w].as_mut().expect("s2z");
         let Policy::PerRequest(p) = &mut s.policy else {
             return;
         };
-        if let Some((arrived, service)) = p.waiting.pop_front() {
+        let cold = if new { p.cold.pop_front() } else { None };
+        if let Some((arrived, service)) = cold {
             self.start_service(w, Some(pod), arrived, service, true);
+        } else if let Some((arrived, service)) = p.queued.pop_front() {
+            self.start_service(w, Some(pod), arrived, service, false);
         } else {
             let t = self
                 .engine
@@ -550,7 +566,7 @@ impl Simulation {
             }
             Policy::PerRequest(p) => {
                 if p.idle.iter().all(|&(x, _)| x != pod) {
-                    self.instance_free(w, pod);
+                    self.instance_free(w, pod, true);
                 }
             }
         }
@@ -643,6 +659,14 @@ impl Simulation {
     }
 
     pub(super) fn on_kpa_reconcile(&mut self, w: usize) {
+        let now = self.engine.now();
+        if let Some(Policy::Kpa(k)) = self.scale_to_zero.workloads[w]
+            .as_mut()
+            .map(|s| &mut s.policy)
+            && k.requeue == Some(now)
+        {
+            k.requeue = None;
+        }
         self.kpa_reconcile(w);
     }
 
@@ -725,9 +749,11 @@ impl Simulation {
                 requeue = Some(t + c.grace_period);
             }
         }
-        if let Some(t) = requeue {
-            self.engine
-                .schedule_at(t.max(now), Event::KpaReconcile(w as u32));
+        if let Some(t) = requeue.map(|t| t.max(now))
+            && k.requeue.is_none_or(|r| r < now || r > t)
+        {
+            k.requeue = Some(t);
+            self.engine.schedule_at(t, Event::KpaReconcile(w as u32));
         }
         if apply
             && let Some(want) = want
