@@ -212,11 +212,16 @@ fn scale_down_stops_at_the_pool_min() {
     assert_eq!(times(&r, "node_removed"), vec![600.0, 600.0]);
 }
 
-/// `pdb: {min_available: 2}` on the 3 pods. The drain of general-0 at 600 s
+/// `pdb: {min_available: 2}` on the 3 pods. general-2 (the node left
+/// holding the pods) fails the removal simulation at 0 s, 300 s and 600 s
+/// and, as upstream, is only simulated again 5 min after each failure
+/// (`unremovable-node-recheck-timeout`). The drain of general-0 at 600 s
 /// uses the one disruption allowed; its replacement is Ready at
-/// 600.1 + 0.2 + 60 = 660.3 s. Until then no budget is left, so at the
-/// 640 s scan general-1 is not unneeded any more (its clock restarts); from
-/// the 670 s scan it is unneeded again, and goes at 670 + 600 = 1270 s.
+/// 600.1 + 0.2 + 60 = 660.3 s. Until then no budget is left, so at the 610 s
+/// scan general-1 is unremovable (its unneeded clock stops; recheck at
+/// 910 s). At 900 s general-2 is simulated again: the budget is back and
+/// its pod fits general-1, so it is unneeded since 900 s and drained at
+/// 900 + 600 = 1500 s (general-1, now the one holding the pods, stays).
 /// Serving pods never drop below 2. Without the PDB, general-1 is drained
 /// at 640 s while the replacement still starts, leaving 1 pod serving.
 #[test]
@@ -226,7 +231,7 @@ fn scale_down_drains_respect_pdbs() {
         "startup_time: 60s, pdb: {min_available: 2}",
     );
     let r = run(&yaml);
-    assert_eq!(times(&r, "drain_started"), vec![600.0, 1270.0]);
+    assert_eq!(times(&r, "drain_started"), vec![600.0, 1500.0]);
     assert_eq!(r.summary.workloads["web"].min_ready, 2);
     let r = run(SCALE_DOWN);
     assert_eq!(times(&r, "drain_started"), vec![600.0, 640.0]);
@@ -548,5 +553,55 @@ fn per_request_regular_requests_and_keep_alive() {
         (s.time_at_zero_s - expected).abs() < 1e-6,
         "{} vs {expected}",
         s.time_at_zero_s
+    );
+}
+
+// -------------------------------------------------------------- validation
+
+#[test]
+fn autoscaling_settings_are_validated_all_at_once() {
+    let yaml = "
+name: bad
+duration: 1h
+cluster:
+  node_pools:
+    - {name: general, count: 2, cpu: 4, memory: 16Gi, cost_per_hour: -1, autoscaling: {min: 1, max: 3}}
+  control_plane: {cluster_autoscaler: {expander: least_wast, scale_down_utilization_threshold: 1.5}}
+workloads:
+  - name: a
+    cpu: 1
+    memory: 1Gi
+    scale_to_zero: {policy: kpa, service_time: 1s, keep_alive: 1m}
+  - name: b
+    cpu: 1
+    memory: 1Gi
+    traffic: {rate: 1, capacity_per_pod: 1}
+    hpa: {max: 3}
+    scale_to_zero: {policy: per_request, service_time: 1s, target_utilization: 150%}
+";
+    let err = scenario::load_str(yaml, "bad.yaml", &[])
+        .unwrap_err()
+        .to_string();
+    for needle in [
+        "cluster.node_pools[0].cost_per_hour: must be between 0",
+        "cluster_autoscaler.expander: unknown value \"least_wast\" (did you mean `least_waste`?)",
+        "scale_down_utilization_threshold: must be between 0 and 1, got 1.5",
+        "workloads[0].scale_to_zero.keep_alive: keep_alive is a setting of another policy, not of `kpa`",
+        "workloads[0].scale_to_zero: scale_to_zero needs requests: the workload has no traffic",
+        "workloads[1].scale_to_zero: a workload is scaled either by scale_to_zero or by an hpa",
+        "workloads[1].scale_to_zero.target_utilization: target_utilization is a setting of another policy",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn per_request_rollouts_are_refused() {
+    let yaml = format!("{PER_REQUEST}events:\n  - {{at: 1h, rollout: {{workload: fn}}}}\n");
+    let sc = scenario::load_str(&yaml, "t.yaml", &[]).unwrap();
+    let err = Simulation::new(sc, 1).err().expect("refused").to_string();
+    assert!(
+        err.contains("workloads[0].scale_to_zero: a rollout of a per_request workload"),
+        "{err}"
     );
 }

@@ -40,9 +40,19 @@ use rand::RngExt;
 /// Upstream `--expendable-pods-priority-cutoff`: pending pods with a lower
 /// priority never trigger a scale-up.
 pub const EXPENDABLE_PODS_PRIORITY_CUTOFF: i32 = -10;
-/// Upstream `--max-empty-bulk-delete` / `--max-scale-down-parallelism`
-/// (10): empty nodes deleted in one loop.
-pub const MAX_EMPTY_BULK_DELETE: usize = 10;
+/// Upstream `--max-scale-down-parallelism` (10): nodes being deleted at
+/// once, empty or drained.
+pub const MAX_SCALE_DOWN_PARALLELISM: usize = 10;
+/// Upstream `--max-drain-parallelism` (1): non-empty nodes drained at once.
+pub const MAX_DRAIN_PARALLELISM: usize = 1;
+/// Upstream `--unremovable-node-recheck-timeout` (5 min): a node the
+/// removal simulation rejected is not simulated again before this.
+pub const UNREMOVABLE_NODE_RECHECK_TIMEOUT: crate::engine::SimDuration =
+    crate::engine::SimDuration::from_secs(300);
+/// Upstream `--max-graceful-termination-sec` (600 s) plus
+/// `PodEvictionHeadroom` (30 s): a drained node whose pods are still
+/// terminating this long after the drain started is deleted anyway.
+pub const MAX_DRAIN_WAIT: crate::engine::SimDuration = crate::engine::SimDuration::from_secs(630);
 
 /// One journaled change of a [`Fork`].
 #[derive(Clone, Copy, Debug)]
@@ -537,20 +547,29 @@ pub fn waste(o: &ScaleUpOption, template: &Node, state: &ClusterState) -> f64 {
     (avail_cpu - cpu as f64) / avail_cpu + (avail_mem - mem as f64) / avail_mem
 }
 
+/// What the removal simulation found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Removal {
+    /// Unneeded nodes, and whether each has no pod to move.
+    pub unneeded: Vec<(NodeId, bool)>,
+    /// Candidates whose pods the PDBs hold or no other node can take
+    /// (upstream re-checks these only after `UnremovableNodeRecheckTimeout`).
+    pub unremovable: Vec<NodeId>,
+}
+
 /// Which `candidates` (in order: the simulation tries them one by one) are
 /// unneeded: their pods can all be evicted within the PDB budgets
 /// (`pdb_allowed`, per deployment, decremented for the nodes found
-/// unneeded; None without a PDB) and placed on other nodes. Returns the
-/// unneeded nodes and whether each has no pod to move.
+/// unneeded; None without a PDB) and placed on other nodes.
 pub fn find_unneeded(
     state: &mut ClusterState,
     sched: &mut Scheduler,
     workloads: &[Workload],
     candidates: &[NodeId],
     pdb_allowed: &mut [Option<u32>],
-) -> Vec<(NodeId, bool)> {
+) -> Removal {
     let mut fork = Fork::new(state, sched);
-    let mut unneeded = Vec::new();
+    let mut out = Removal::default();
     for &n in candidates {
         let to_move: Vec<PodId> = fork
             .state()
@@ -577,6 +596,7 @@ pub fn find_unneeded(
             .iter()
             .any(|&(d, k)| pdb_allowed[d].is_some_and(|a| a < k))
         {
+            out.unremovable.push(n);
             continue;
         }
         let cp = fork.checkpoint();
@@ -603,6 +623,7 @@ pub fn find_unneeded(
         }
         if !all {
             fork.rollback(cp);
+            out.unremovable.push(n);
             continue;
         }
         for (d, k) in need {
@@ -610,9 +631,9 @@ pub fn find_unneeded(
                 *a -= k;
             }
         }
-        unneeded.push((n, to_move.is_empty()));
+        out.unneeded.push((n, to_move.is_empty()));
     }
-    unneeded
+    out
 }
 
 #[cfg(test)]
@@ -836,14 +857,16 @@ mod tests {
         let mut sc = sched(&w);
         let cands = [NodeId(0), NodeId(1), NodeId(2)];
         let got = find_unneeded(&mut s, &mut sc, &w, &cands, &mut [None]);
-        assert_eq!(got, vec![(NodeId(0), false), (NodeId(1), false)]);
+        assert_eq!(got.unneeded, vec![(NodeId(0), false), (NodeId(1), false)]);
+        assert_eq!(got.unremovable, vec![NodeId(2)]);
         assert_eq!(format!("{:?}{:?}", s.nodes, s.pods), snapshot);
         // A PDB allowing one disruption: only the first node.
         let got = find_unneeded(&mut s, &mut sc, &w, &cands, &mut [Some(1)]);
-        assert_eq!(got, vec![(NodeId(0), false)]);
+        assert_eq!(got.unneeded, vec![(NodeId(0), false)]);
         // None allowed: nothing.
         let got = find_unneeded(&mut s, &mut sc, &w, &cands, &mut [Some(0)]);
-        assert!(got.is_empty());
+        assert!(got.unneeded.is_empty());
+        assert_eq!(got.unremovable, cands.to_vec());
     }
 
     #[test]

@@ -27,6 +27,13 @@
 //!   `{requested_to_capacity_ratio: {shape: [{utilization: 0, score: 10},
 //!   {utilization: 100, score: 0}]}}`;
 //! - `traffic.pattern` is `constant` or `{diurnal: {amplitude, period, peak}}`;
+//! - pool `cost_per_hour` and `priority` default to 0;
+//!   `control_plane.cluster_autoscaler` takes upstream's flag names in
+//!   snake_case with upstream's defaults (`expander: random`, ...);
+//! - `scale_to_zero: {policy: kpa | per_request, service_time, arrivals}`
+//!   needs the workload's `traffic` (its rate drives the requests) and
+//!   excludes `hpa`; kpa settings default to Knative's, per_request's
+//!   `keep_alive` to 10m; settings of the other policy are refused;
 //! - `scheduler.percentage_of_nodes_to_score` is `0`..`100` or `0%`..`100%`
 //!   (0, the default, is upstream's adaptive rule);
 //! - `affinity: {node: {required, preferred}, pod_affinity, pod_anti_affinity}`

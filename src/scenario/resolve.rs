@@ -908,7 +908,9 @@ fn resolve_workload(
     let traffic = cx.opt(&o, "traffic", resolve_traffic);
     let hpa = cx.opt(&o, "hpa", resolve_hpa);
     let scale_to_zero = cx.opt(&o, "scale_to_zero", resolve_scale_to_zero);
-    if let Some(Some(_)) = &scale_to_zero {
+    // Checked whether or not scale_to_zero itself is valid, so every
+    // problem is reported at once.
+    if o.has("scale_to_zero") {
         let at = (o.key_loc("scale_to_zero"), o.path("scale_to_zero"));
         if !o.has("traffic") {
             cx.report(

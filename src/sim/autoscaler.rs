@@ -33,7 +33,8 @@
 use super::disruption::DrainPurpose;
 use super::{Event, Simulation};
 use crate::controllers::cluster_autoscaler::{
-    self as ca, EXPENDABLE_PODS_PRIORITY_CUTOFF, MAX_EMPTY_BULK_DELETE, PoolCandidate,
+    self as ca, EXPENDABLE_PODS_PRIORITY_CUTOFF, MAX_DRAIN_WAIT, MAX_SCALE_DOWN_PARALLELISM,
+    PoolCandidate, UNREMOVABLE_NODE_RECHECK_TIMEOUT,
 };
 use crate::engine::{RngStreams, SimRng, SimTime};
 use crate::metrics::{ClusterSummary, PoolSummary};
@@ -53,6 +54,9 @@ pub(super) struct ClusterAutoscaler {
     upcoming: Vec<Vec<usize>>,
     /// Unneeded nodes and since when.
     unneeded: BTreeMap<NodeId, SimTime>,
+    /// Nodes the removal simulation rejected, not simulated again before
+    /// the time given.
+    unremovable: BTreeMap<NodeId, SimTime>,
     last_scale_up: SimTime,
     last_delete: Option<SimTime>,
     last_failure: Option<SimTime>,
@@ -79,6 +83,7 @@ impl ClusterAutoscaler {
             rng: streams.stream("cluster-autoscaler"),
             upcoming: vec![Vec::new(); pools.len()],
             unneeded: BTreeMap::new(),
+            unremovable: BTreeMap::new(),
             last_scale_up: SimTime::ZERO,
             last_delete: None,
             last_failure: None,
@@ -301,6 +306,8 @@ impl Simulation {
                     .is_none_or(|a| self.pool_size(pi) <= a.min),
             );
         }
+        let ca = self.autoscaler.as_mut().expect("autoscaler");
+        ca.unremovable.retain(|_, until| *until > now);
         let ca = self.autoscaler.as_ref().expect("autoscaler");
         let mut candidates: Vec<(bool, Option<SimTime>, NodeId)> = self
             .state
@@ -314,6 +321,7 @@ impl Simulation {
                     && !n.control_plane_blocks_scheduling()
                     && n.drain.is_none()
                     && draining.is_none_or(|(d, _)| d.idx() != *i)
+                    && !ca.unremovable.contains_key(&NodeId(*i as u32))
                     && ca::utilization(n) < cfg.scale_down_utilization_threshold
             })
             .map(|(i, n)| {
@@ -333,8 +341,8 @@ impl Simulation {
             })
             .collect();
         let ca = self.autoscaler.as_mut().expect("autoscaler");
-        let unneeded = if candidates.is_empty() {
-            Vec::new()
+        let removal = if candidates.is_empty() {
+            ca::Removal::default()
         } else {
             ca::find_unneeded(
                 &mut self.state,
@@ -344,6 +352,11 @@ impl Simulation {
                 &mut pdb_allowed,
             )
         };
+        for &n in &removal.unremovable {
+            ca.unremovable
+                .insert(n, now + UNREMOVABLE_NODE_RECHECK_TIMEOUT);
+        }
+        let unneeded = removal.unneeded;
         let previous = std::mem::take(&mut ca.unneeded);
         for &(n, _) in &unneeded {
             ca.unneeded
@@ -357,8 +370,7 @@ impl Simulation {
                 .is_some_and(|t| t + cfg.scale_down_delay_after_delete > now)
             || ca
                 .last_failure
-                .is_some_and(|t| t + cfg.scale_down_delay_after_failure > now)
-            || ca.draining.is_some();
+                .is_some_and(|t| t + cfg.scale_down_delay_after_failure > now);
         if cooldown {
             return;
         }
@@ -369,6 +381,7 @@ impl Simulation {
         if removable.is_empty() {
             return;
         }
+        let drain_busy = usize::from(ca.draining.is_some());
         // Pool minimums, counting the nodes chosen so far.
         let mut room: Vec<u32> = (0..self.scenario.cluster.node_pools.len())
             .map(|pi| {
@@ -387,17 +400,23 @@ impl Simulation {
             room[pool] -= 1;
             true
         });
+        // Budgets (upstream's ScaleDownBudgetProcessor): 10 deletions at
+        // once, of which 1 drain (the drain in progress counts).
         let empty: Vec<NodeId> = removable
             .iter()
             .filter(|(_, e)| *e)
             .map(|(n, _)| *n)
-            .take(MAX_EMPTY_BULK_DELETE)
+            .take(MAX_SCALE_DOWN_PARALLELISM - drain_busy)
             .collect();
-        if !empty.is_empty() {
-            for n in empty {
-                self.autoscaler_delete_node(n, "empty");
-            }
-        } else if let Some(&(n, _)) = removable.first() {
+        let drain = removable
+            .iter()
+            .find(|(_, e)| !*e)
+            .map(|(n, _)| *n)
+            .filter(|_| drain_busy == 0 && empty.len() < MAX_SCALE_DOWN_PARALLELISM);
+        for n in empty {
+            self.autoscaler_delete_node(n, "empty");
+        }
+        if let Some(n) = drain {
             let ca = self.autoscaler.as_mut().expect("autoscaler");
             ca.draining = Some((n, now));
             ca.unneeded.remove(&n);
@@ -462,7 +481,17 @@ impl Simulation {
             .filter(|&&p| self.state.pod(p).is_active())
             .count();
         if blocked == 0 {
-            return; // evicted; waiting for the pods to terminate
+            // Evicted; the pods terminate. Past the longest graceful
+            // termination upstream waits for, the node goes anyway (a dead
+            // node's pods never finish terminating).
+            if started + MAX_DRAIN_WAIT <= now {
+                if let Some(id) = self.state.node(n).drain {
+                    self.drains[id as usize].done = true;
+                }
+                self.state.nodes[n.idx()].drain = None;
+                self.on_scale_down_drained(n);
+            }
+            return;
         }
         if let Some(id) = self.state.node(n).drain {
             self.drains[id as usize].done = true;
