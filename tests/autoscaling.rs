@@ -449,6 +449,50 @@ workloads:
     );
 }
 
+/// A burst from zero: 500 requests/s of 1 s each. The first request pokes
+/// the autoscaler: 0 -> 1 at once. At the 2 s tick the windows reach back
+/// only to that first request (Knative averages over the part of the
+/// window with data), about 500 requests are held, so the panic figure is
+/// ceil(500/70) = 8 against 1 ready pod (the bound is ready x 2): panic,
+/// and 8 pods at 2 s, more as the backlog shows at 4 s. While panicking the
+/// count never drops; panic ends a stable window after the last crossing
+/// (ready pods soon make the ratio small), and the count settles at
+/// ceil(~500/70) = 8 (7 if the 60 s average dips under 490).
+#[test]
+fn kpa_panics_on_a_burst_from_zero() {
+    let yaml = "
+name: kpa-burst
+duration: 5m
+cluster:
+  node_pools: [{name: general, count: 4, cpu: 16, memory: 64Gi}]
+workloads:
+  - name: fn
+    replicas: 0
+    cpu: 500m
+    memory: 256Mi
+    startup_time: 2s
+    traffic: {rate: 500, capacity_per_pod: 100}
+    scale_to_zero: {policy: kpa, service_time: 1s}
+";
+    let r = run(yaml);
+    let scales: Vec<(f64, u32)> = events(&r, "scale_to_zero")
+        .iter()
+        .map(|e| {
+            let to = e.detail.split(" -> ").nth(1).unwrap();
+            let to: u32 = to.split(' ').next().unwrap().parse().unwrap();
+            (e.time_ms as f64 / 1000.0, to)
+        })
+        .collect();
+    assert!(scales[0].0 < 0.1 && scales[0].1 == 1, "{scales:?}");
+    assert_eq!(scales[1].0, 2.0);
+    assert!(scales[1].1 >= 8, "{scales:?}");
+    let peak = scales.iter().map(|s| s.1).max().unwrap();
+    let first_drop = scales.windows(2).find(|w| w[1].1 < w[0].1).map(|w| w[1].0);
+    assert!(first_drop.is_some_and(|t| t > 64.0), "{scales:?}");
+    let last = scales.last().unwrap().1;
+    assert!((7..=9).contains(&last) && peak > last, "{scales:?}");
+}
+
 const PER_REQUEST: &str = "
 name: fn
 duration: 4h

@@ -95,6 +95,12 @@ struct Kpa {
     ticking: bool,
     /// A pending re-check of the PA (`enqueueCB`), if any.
     requeue: Option<SimTime>,
+    /// Metrics are recorded while pods exist or requests are in flight.
+    /// Since when, without a stable window's gap (Knative averages over
+    /// the part of the window after the first write).
+    first_data: Option<SimTime>,
+    /// The last decision with metrics being recorded.
+    last_data: SimTime,
 }
 
 /// per_request state of one workload.
@@ -172,6 +178,8 @@ impl ScaleToZeroState {
                         desired: w.replicas,
                         ticking: false,
                         requeue: None,
+                        first_data: (w.replicas > 0).then_some(SimTime::ZERO),
+                        last_data: SimTime::ZERO,
                     })),
                     ScaleToZeroPolicy::PerRequest {
                         keep_alive,
@@ -290,12 +298,28 @@ impl Kpa {
         cum + u128::from(level) * u128::from(t.since(pt).as_millis())
     }
 
-    /// Average in-flight requests over the `window` ending at `now` (time
-    /// before the start of the run counts as zero).
+    /// Average in-flight requests over the `window` ending at `now`. As
+    /// Knative's `WindowAverage`, a window reaching back before the first
+    /// recorded data averages over the part after it (at least one 1 s
+    /// bucket), so a burst from zero is seen at full strength at once.
     fn window_average(&self, now: SimTime, window: SimDuration) -> f64 {
-        let from = now - window;
+        let from = (now - window).max(self.first_data.unwrap_or(now));
         let total = self.integral_at(now) - self.integral_at(from);
-        total as f64 / window.as_millis().max(1) as f64
+        let span = now.since(from).max(SimDuration::from_secs(1)).min(window);
+        total as f64 / span.as_millis().max(1) as f64
+    }
+
+    /// Notes that metrics are being recorded at `now` (pods report, or
+    /// requests are in flight); a gap of a whole stable window resets the
+    /// first write.
+    fn record_data(&mut self, now: SimTime) {
+        if self
+            .first_data
+            .is_none_or(|_| now.since(self.last_data) >= self.cfg.stable_window)
+        {
+            self.first_data = Some(now);
+        }
+        self.last_data = now;
     }
 
     fn panic_window(&self) -> SimDuration {
@@ -416,8 +440,11 @@ impl Simulation {
                 } else {
                     k.held.push_back((now, service));
                     s.cold_starts += 1;
-                    // The activator pokes the autoscaler.
-                    self.kpa_decide_and_reconcile(w);
+                    // The activator's stat pokes the autoscaler when its
+                    // last decision was zero (`MultiScaler.Poke`).
+                    if k.desired == 0 {
+                        self.kpa_decide_and_reconcile(w);
+                    }
                     self.ensure_kpa_ticking(w);
                 }
             }
@@ -673,10 +700,15 @@ impl Simulation {
     fn kpa_decide_and_reconcile(&mut self, w: usize) {
         let now = self.engine.now();
         let ready = self.workload_metrics[w].endpoints;
+        let recording = self.workload_metrics[w].active_pods > 0;
         let s = self.scale_to_zero.workloads[w].as_mut().expect("s2z");
+        let in_flight = s.in_flight;
         let Policy::Kpa(k) = &mut s.policy else {
             return;
         };
+        if recording || in_flight > 0 {
+            k.record_data(now);
+        }
         k.desired = k.decide(now, ready);
         self.kpa_reconcile(w);
     }
