@@ -622,6 +622,12 @@ workloads:
     traffic: {rate: 1, capacity_per_pod: 1}
     hpa: {max: 3}
     scale_to_zero: {policy: per_request, service_time: 1s, target_utilization: 150%}
+  - name: c
+    cpu: 1
+    memory: 1Gi
+    traffic: {rate: 1, capacity_per_pod: 1}
+    scale_to_zero: {policy: kpa, service_time: 1s, stable_window: 2s, panic_threshold: 100%,
+                    max_scale_down_rate: 1}
 ";
     let err = scenario::load_str(yaml, "bad.yaml", &[])
         .unwrap_err()
@@ -634,6 +640,9 @@ workloads:
         "workloads[0].scale_to_zero: scale_to_zero needs requests: the workload has no traffic",
         "workloads[1].scale_to_zero: a workload is scaled either by scale_to_zero or by an hpa",
         "workloads[1].scale_to_zero.target_utilization: target_utilization is a setting of another policy",
+        "workloads[2].scale_to_zero.stable_window: must be between 6s and 1h, got 2s",
+        "workloads[2].scale_to_zero.panic_threshold: must be between 110% and 1000%, got 100%",
+        "workloads[2].scale_to_zero.max_scale_down_rate: must be more than 1, got 1",
     ] {
         assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
     }

@@ -1679,16 +1679,45 @@ fn resolve_scale_to_zero(cx: &mut Cx, n: &Node, path: &str) -> Option<ScaleToZer
         };
         let target = cx.or(&o, "target", d.target, positive);
         let utilization = cx.or(&o, "target_utilization", d.target_utilization, fraction);
-        let stable = cx.or(&o, "stable_window", d.stable_window, Cx::positive_duration);
+        // Knative's config validation: stable window 6 s to 1 h, panic
+        // window 1% to 100% of it, panic threshold 110% to 1000%, rates
+        // above 1.
+        let stable = cx.or(&o, "stable_window", d.stable_window, |cx, n, p| {
+            let v = cx.duration(n, p)?;
+            if !(SimDuration::from_secs(6)..=SimDuration::from_secs(3600)).contains(&v) {
+                cx.err(n.loc, p, format!("must be between 6s and 1h, got {v}"));
+                return None;
+            }
+            Some(v)
+        });
         let panic_window = cx.or(
             &o,
             "panic_window_percentage",
             d.panic_window_fraction,
             fraction,
         );
-        let threshold = cx.or(&o, "panic_threshold", d.panic_threshold, fraction);
-        let up = cx.or(&o, "max_scale_up_rate", d.max_scale_up_rate, positive);
-        let down = cx.or(&o, "max_scale_down_rate", d.max_scale_down_rate, positive);
+        let threshold = cx.or(&o, "panic_threshold", d.panic_threshold, |cx, n, p| {
+            let v = cx.f64_percent(n, p)?;
+            if !(110.0..=1000.0).contains(&v) {
+                cx.err(
+                    n.loc,
+                    p,
+                    format!("must be between 110% and 1000%, got {v}%"),
+                );
+                return None;
+            }
+            Some(v / 100.0)
+        });
+        let above_one = |cx: &mut Cx, n: &Node, p: &str| {
+            let v = positive(cx, n, p)?;
+            if v <= 1.0 {
+                cx.err(n.loc, p, format!("must be more than 1, got {v}"));
+                return None;
+            }
+            Some(v)
+        };
+        let up = cx.or(&o, "max_scale_up_rate", d.max_scale_up_rate, above_one);
+        let down = cx.or(&o, "max_scale_down_rate", d.max_scale_down_rate, above_one);
         let grace = cx.or(
             &o,
             "scale_to_zero_grace_period",
@@ -1707,12 +1736,12 @@ fn resolve_scale_to_zero(cx: &mut Cx, n: &Node, path: &str) -> Option<ScaleToZer
             );
             return None;
         }
-        if panic_window > 1.0 {
+        if !(0.01..=1.0).contains(&panic_window) {
             cx.err(
                 o.key_loc("panic_window_percentage"),
                 &o.path("panic_window_percentage"),
                 format!(
-                    "the panic window is a part of the stable window: at most 100%, got {}%",
+                    "the panic window is a part of the stable window: 1% to 100%, got {}%",
                     panic_window * 100.0
                 ),
             );
@@ -1728,14 +1757,6 @@ fn resolve_scale_to_zero(cx: &mut Cx, n: &Node, path: &str) -> Option<ScaleToZer
             return None;
         }
         let stable = stable?;
-        if SimDuration::from_secs_f64(stable.as_secs_f64() * panic_window) == SimDuration::ZERO {
-            cx.err(
-                o.key_loc("panic_window_percentage"),
-                &o.path("panic_window_percentage"),
-                "the panic window would be shorter than a millisecond",
-            );
-            return None;
-        }
         ScaleToZeroPolicy::Kpa(KpaConfig {
             target: target?,
             target_utilization: utilization,
