@@ -258,6 +258,9 @@ impl Simulation {
             self.cancel_pod_timers(pod);
             if self.state.pod(pod).is_active() {
                 self.update_pod(pod, |p| p.deleted_at = Some(now));
+                // Its ReplicaSet sees it gone and replaces it.
+                let rs = self.state.pod(pod).rs;
+                self.enqueue_replica_set(rs);
             }
             self.pod_gone(pod);
         }
