@@ -250,6 +250,36 @@ fn scale_down_skips_nodes_whose_pods_the_pdb_holds() {
     assert_eq!(r.summary.cluster.node_pools["general"].nodes_final, 3);
 }
 
+/// Expendable pods (priority below -10) neither hold a node nor trigger a
+/// scale-up. `filler` (priority -20) keeps off `web`'s node, so each of the
+/// two nodes holds one pod. The filler's node counts as empty: deleted at
+/// 600 s without a drain; the recreated filler pod stays Pending (it may
+/// not join web) and no node is added for it.
+#[test]
+fn expendable_pods_do_not_hold_nodes_or_trigger_scale_up() {
+    let yaml = "
+name: expendable
+duration: 30m
+cluster:
+  node_pools:
+    - {name: general, count: 2, cpu: 4, memory: 16Gi, autoscaling: {min: 1, max: 5}}
+workloads:
+  - {name: web, replicas: 1, cpu: 1, memory: 1Gi}
+  - {name: filler, replicas: 1, cpu: 1, memory: 1Gi, priority: -20,
+     affinity: {pod_anti_affinity: [{workload: web, topology: hostname}]}}
+";
+    let r = run(yaml);
+    assert!(times(&r, "drain_started").is_empty());
+    assert_eq!(times(&r, "node_removed"), vec![600.0]);
+    assert!(
+        events(&r, "scale_down")[0]
+            .detail
+            .starts_with("deleting empty node")
+    );
+    assert!(events(&r, "scale_up").is_empty());
+    assert_eq!(r.samples.last().unwrap().pending_pods, 1);
+}
+
 // --------------------------------------------------------------- expanders
 
 /// Four pending 1-cpu / 1Gi pods (too big for the one `base` node), two

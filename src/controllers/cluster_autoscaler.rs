@@ -547,6 +547,14 @@ pub fn waste(o: &ScaleUpOption, template: &Node, state: &ClusterState) -> f64 {
     (avail_cpu - cpu as f64) / avail_cpu + (avail_mem - mem as f64) / avail_mem
 }
 
+/// Whether removing a node must find `p` another place: not terminating,
+/// and not expendable (priority below the cutoff: upstream lets those be
+/// killed without a thought during scale-down).
+pub fn is_pod_to_move(state: &ClusterState, p: PodId) -> bool {
+    let pod = state.pod(p);
+    pod.is_active() && pod.priority >= EXPENDABLE_PODS_PRIORITY_CUTOFF
+}
+
 /// What the removal simulation found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Removal {
@@ -577,7 +585,7 @@ pub fn find_unneeded(
             .pods
             .iter()
             .copied()
-            .filter(|&p| fork.state().pod(p).is_active())
+            .filter(|&p| is_pod_to_move(fork.state(), p))
             .collect();
         // RemainingPdbTracker: healthy pods this node would take from each
         // budget.

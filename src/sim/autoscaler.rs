@@ -326,7 +326,7 @@ impl Simulation {
             })
             .map(|(i, n)| {
                 let id = NodeId(i as u32);
-                let empty = n.pods.iter().all(|&p| !self.state.pod(p).is_active());
+                let empty = n.pods.iter().all(|&p| !ca::is_pod_to_move(&self.state, p));
                 (empty, ca.unneeded.get(&id).copied(), id)
             })
             .collect();
