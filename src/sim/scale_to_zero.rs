@@ -21,11 +21,13 @@
 //! **`kpa`** (Knative Serving, `pkg/autoscaler/scaling/autoscaler.go`,
 //! `pkg/reconciler/autoscaling/kpa/{kpa,scaler}.go`): pods take any number
 //! of concurrent requests (containerConcurrency 0). While no pod serves,
-//! the activator holds requests and pokes the autoscaler, which asks for at
-//! least one pod at once; held requests go to the first pod that becomes
-//! ready. Every `tick` (2 s) the decider averages the in-flight requests
-//! (held and in service) over the stable (60 s) and panic (6 s) windows,
-//! exactly (integrated between changes, not sampled), and computes
+//! the activator holds requests and, if the last decision was zero, pokes
+//! the autoscaler, which asks for at least one pod at once; held requests
+//! go to the first pod that becomes ready. Every `tick` (2 s) the decider
+//! averages the in-flight requests (held and in service) over the stable
+//! (60 s) and panic (6 s) windows, exactly (integrated between changes, not
+//! sampled; over the part of a window after the first recorded data when
+//! that is shorter, as Knative's `WindowAverage`), and computes
 //! `ceil(avg / (target * target_utilization))` within
 //! `[floor(ready/max_scale_down_rate), ceil(ready*max_scale_up_rate)]`
 //! (`ready` at least 1), entering panic when the panic figure over `ready`
@@ -402,7 +404,9 @@ impl Simulation {
         }
     }
 
-    fn on_request_arrival_source(&mut self, w: usize) {
+    /// The built-in source's arrival event: one request, and the next
+    /// arrival.
+    pub(super) fn on_request_arrival(&mut self, w: usize) {
         let now = self.engine.now();
         let Some(s) = self.scale_to_zero.workloads[w].as_mut() else {
             return;
@@ -414,11 +418,6 @@ impl Simulation {
             self.engine.schedule_at(t, Event::RequestArrival(w as u32));
         }
         self.scale_to_zero_request(w, service);
-    }
-
-    /// The built-in source's arrival event.
-    pub(super) fn on_request_arrival(&mut self, w: usize) {
-        self.on_request_arrival_source(w);
     }
 
     /// A request for scale-to-zero workload `w` arrives now and needs
