@@ -250,6 +250,33 @@ fn scale_down_skips_nodes_whose_pods_the_pdb_holds() {
     assert_eq!(r.summary.cluster.node_pools["general"].nodes_final, 3);
 }
 
+/// A drain the PDB keeps blocking is given up after
+/// `max_pod_eviction_time`. A bad rollout's surge pod crash-loops on the
+/// empty fourth node. The PDB (min_available 4, 3 healthy) refuses to evict
+/// it (an unhealthy pod may go only while the budget is met), but the
+/// autoscaler's budget check counts healthy pods only, so it drains the
+/// node at 600 s; at 720 s (2 min) it gives up, uncordons it, and the node
+/// is unneeded again from that scan: the next try is at 720 + 600 = 1320 s.
+#[test]
+fn scale_down_gives_up_on_drains_the_pdb_blocks() {
+    let yaml = "
+name: fail
+duration: 25m
+cluster:
+  node_pools:
+    - {name: general, count: 4, cpu: 4, memory: 16Gi, autoscaling: {min: 1, max: 5}}
+workloads:
+  - {name: web, replicas: 3, cpu: 1, memory: 1Gi, pdb: {min_available: 4},
+     strategy: {type: rolling_update, max_surge: 1, max_unavailable: 0}}
+events:
+  - {at: 10s, rollout: {workload: web, crash_probability: 1.0}}
+";
+    let r = run(yaml);
+    assert_eq!(times(&r, "drain_started"), vec![600.0, 1320.0]);
+    assert_eq!(times(&r, "scale_down_failed"), vec![720.0, 1440.0]);
+    assert!(times(&r, "node_removed").is_empty());
+}
+
 /// Expendable pods (priority below -10) neither hold a node nor trigger a
 /// scale-up. `filler` (priority -20) keeps off `web`'s node, so each of the
 /// two nodes holds one pod. The filler's node counts as empty: deleted at
