@@ -513,6 +513,18 @@ pub fn describe(path: &Path, sc: &Scenario) -> String {
         if p.spot.is_some() {
             extra.push_str(", spot");
         }
+        if let Some(a) = &p.autoscaling {
+            let _ = write!(
+                extra,
+                ", autoscaled {}..={} (provision mean {:.0} s)",
+                a.min,
+                a.max,
+                a.provision_time.mean_secs()
+            );
+        }
+        if p.cost_per_hour > 0.0 {
+            let _ = write!(extra, ", {} per node-hour", p.cost_per_hour);
+        }
         let _ = writeln!(
             out,
             "  pool {}: {} x ({} cpu, {} memory, {} pods) in zones {}{}",
@@ -539,9 +551,20 @@ pub fn describe(path: &Path, sc: &Scenario) -> String {
             None => String::new(),
         };
         let pdb = format!("{pdb}{}", describe_scaling(w));
+        let s2z = match &w.scale_to_zero {
+            Some(z) => format!(
+                ", scale_to_zero {} (service mean {:.3} s)",
+                match z.policy {
+                    crate::scenario::ScaleToZeroPolicy::Kpa(_) => "kpa",
+                    crate::scenario::ScaleToZeroPolicy::PerRequest { .. } => "per_request",
+                },
+                z.service_time.mean_secs()
+            ),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "  workload {}: {} replicas of ({} cpu, {} memory), {}, startup mean {:.1} s, slo min_ready {}{}",
+            "  workload {}: {} replicas of ({} cpu, {} memory), {}, startup mean {:.1} s, slo min_ready {}{}{}",
             w.name,
             w.replicas,
             w.cpu,
@@ -549,7 +572,8 @@ pub fn describe(path: &Path, sc: &Scenario) -> String {
             strategy,
             w.startup_time.mean_secs(),
             w.slo_min_ready,
-            pdb
+            pdb,
+            s2z
         );
     }
     out
@@ -778,6 +802,35 @@ pub fn summary_table(r: &RunResult) -> String {
             ro.min_available
         );
     }
+    for (name, p) in &c.node_pools {
+        if p.cost > 0.0 || p.scale_up_nodes > 0 || p.scale_down_nodes > 0 {
+            let _ = writeln!(
+                out,
+                "pool {name}: node_hours {:.1}  cost {:.2}  nodes final {} max {}  autoscaler +{} -{}",
+                p.node_hours,
+                p.cost,
+                p.nodes_final,
+                p.nodes_max,
+                p.scale_up_nodes,
+                p.scale_down_nodes
+            );
+        }
+    }
+    for name in &r.workload_names {
+        if let Some(z) = &s.workloads[name].scale_to_zero {
+            let _ = writeln!(
+                out,
+                "scale_to_zero {name} ({}): requests {}  cold_start_ratio {:.4}  instances_mean {:.2}  \
+                 added_latency_mean_ms {:.1}  time_at_zero_s {:.0}",
+                z.policy,
+                z.requests,
+                z.cold_start_ratio,
+                z.instances_mean,
+                z.added_latency_mean_ms,
+                z.time_at_zero_s
+            );
+        }
+    }
     for u in &s.upgrades {
         let _ = writeln!(
             out,
@@ -803,6 +856,7 @@ fn describe_scaling(w: &crate::scenario::Workload) -> String {
     let mut out = String::new();
     if let Some(t) = &w.traffic {
         let mode = match t.mode {
+            _ if w.scale_to_zero.is_some() => "for scale_to_zero,",
             crate::scenario::TrafficMode::Fluid => "fluid",
             crate::scenario::TrafficMode::Requests(_) => "requests",
         };

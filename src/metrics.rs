@@ -36,6 +36,8 @@ pub struct WorkloadMetrics {
     pub slo_target: Option<f64>,
     replicas_min: u32,
     replicas_max: u32,
+    active_ms: u128,
+    ms_no_active: u64,
 }
 
 impl WorkloadMetrics {
@@ -61,7 +63,15 @@ impl WorkloadMetrics {
             slo_target: None,
             replicas_min: desired,
             replicas_max: desired,
+            active_ms: 0,
+            ms_no_active: 0,
         }
+    }
+
+    /// Integral of non-terminating pods over time (pod-ms) and the time
+    /// with none (ms), up to the last `advance`.
+    pub fn active_pods_integrals(&self) -> (u128, u64) {
+        (self.active_ms, self.ms_no_active)
     }
 
     /// Credits the interval since the last change at the current values.
@@ -78,6 +88,10 @@ impl WorkloadMetrics {
                 self.ms_stale_endpoints += dt;
             }
             self.serving_ms += u128::from(self.serving) * u128::from(dt);
+            self.active_ms += u128::from(self.active_pods) * u128::from(dt);
+            if self.active_pods == 0 {
+                self.ms_no_active += dt;
+            }
             self.endpoints_ms += u128::from(self.endpoints) * u128::from(dt);
             self.min_serving = self.min_serving.min(self.serving);
         }
@@ -158,6 +172,7 @@ impl WorkloadMetrics {
             latency_p50_ms: None,
             latency_p99_ms: None,
             requests_in_flight_mean: None,
+            scale_to_zero: None,
         }
     }
 }
@@ -234,6 +249,36 @@ pub struct WorkloadSummary {
     /// Requests mode only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requests_in_flight_mean: Option<f64>,
+    /// Scale-to-zero figures (workloads with `scale_to_zero` only).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub scale_to_zero: Option<ScaleToZeroSummary>,
+}
+
+/// The scale-to-zero keys of a workload in summary.json.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct ScaleToZeroSummary {
+    /// `kpa` or `per_request`.
+    pub policy: &'static str,
+    /// Requests that arrived.
+    pub requests: u64,
+    /// Requests that found no instance ready to serve them and waited.
+    pub cold_starts: u64,
+    /// `cold_starts / requests` (0 without requests).
+    pub cold_start_ratio: f64,
+    /// Time-average of instances (non-terminating pods, idle or busy).
+    pub instances_mean: f64,
+    /// Time-average of requests in service (per_request: busy instances).
+    pub concurrency_mean: f64,
+    /// Mean wait for an instance over all requests, ms (started ones).
+    pub added_latency_mean_ms: f64,
+    /// Mean wait of the requests that cold-started, ms.
+    pub cold_start_latency_mean_ms: f64,
+    /// Longest wait, ms.
+    pub added_latency_max_ms: f64,
+    /// Time with no instance, seconds.
+    pub time_at_zero_s: f64,
+    /// Times the workload went to zero replicas.
+    pub scaled_to_zero: u64,
 }
 
 /// Cluster-wide accounting.
@@ -265,6 +310,10 @@ pub struct ClusterMetrics {
     cpu_usage_ms: f64,
     node_ms: u128,
     pending_ms: u128,
+    /// Nodes that exist, per pool.
+    pool_nodes: Vec<u32>,
+    pool_nodes_max: Vec<u32>,
+    pool_node_ms: Vec<u128>,
 }
 
 impl ClusterMetrics {
@@ -284,6 +333,9 @@ impl ClusterMetrics {
             }
             self.node_ms += u128::from(self.nodes) * u128::from(dt);
             self.pending_ms += u128::from(self.pending_pods) * u128::from(dt);
+            for (ms, n) in self.pool_node_ms.iter_mut().zip(&self.pool_nodes) {
+                *ms += u128::from(*n) * u128::from(dt);
+            }
         }
         self.last = now;
     }
@@ -295,6 +347,35 @@ impl ClusterMetrics {
         if self.ready_cpu > 0 && millicore_ms > 0.0 {
             self.cpu_usage_ms += millicore_ms / self.ready_cpu as f64;
         }
+    }
+
+    /// A node of `pool` now exists (call after `advance`).
+    pub fn pool_node_added(&mut self, pool: usize) {
+        if self.pool_nodes.len() <= pool {
+            self.pool_nodes.resize(pool + 1, 0);
+            self.pool_nodes_max.resize(pool + 1, 0);
+            self.pool_node_ms.resize(pool + 1, 0);
+        }
+        self.pool_nodes[pool] += 1;
+        self.pool_nodes_max[pool] = self.pool_nodes_max[pool].max(self.pool_nodes[pool]);
+    }
+
+    /// A node of `pool` was deleted (call after `advance`).
+    pub fn pool_node_removed(&mut self, pool: usize) {
+        self.pool_nodes[pool] -= 1;
+    }
+
+    /// Node-hours per pool index, so far.
+    pub fn pool_node_hours(&self) -> Vec<f64> {
+        self.pool_node_ms
+            .iter()
+            .map(|&ms| ms as f64 / 3_600_000.0)
+            .collect()
+    }
+
+    /// Most nodes each pool had at once.
+    pub fn pool_nodes_max(&self) -> &[u32] {
+        &self.pool_nodes_max
     }
 
     /// Current CPU allocation ratio (for samples).
@@ -323,6 +404,8 @@ impl ClusterMetrics {
             cpu_usage: (self.cpu_usage_ms / total).clamp(0.0, 1.0),
             node_hours: self.node_ms as f64 / 3_600_000.0,
             pending_pod_seconds: self.pending_ms as f64 / 1000.0,
+            cost: 0.0,
+            node_pools: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -358,6 +441,27 @@ pub struct ClusterSummary {
     pub node_hours: f64,
     /// Integral of unbound pods over time, pod-seconds.
     pub pending_pod_seconds: f64,
+    /// Node hours times each pool's `cost_per_hour`, summed.
+    pub cost: f64,
+    /// Per pool, by name.
+    pub node_pools: std::collections::BTreeMap<String, PoolSummary>,
+}
+
+/// One pool in `cluster.node_pools` of summary.json.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PoolSummary {
+    /// Node-hours of the pool's nodes that existed (up or down).
+    pub node_hours: f64,
+    /// `node_hours * cost_per_hour`.
+    pub cost: f64,
+    /// Nodes at the end.
+    pub nodes_final: u32,
+    /// Most nodes at once.
+    pub nodes_max: u32,
+    /// Nodes the cluster autoscaler requested.
+    pub scale_up_nodes: u32,
+    /// Nodes the cluster autoscaler deleted.
+    pub scale_down_nodes: u32,
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! return [`crate::sim::Action`]s. `deployment_algo` and `hpa_algo` hold the
 //! pure arithmetic restated from Kubernetes; the other modules wire it to state.
 
+pub mod cluster_autoscaler;
 pub mod deployment;
 pub mod deployment_algo;
 pub mod hpa_algo;

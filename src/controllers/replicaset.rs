@@ -62,7 +62,13 @@ pub fn reconcile(state: &ClusterState, rs: RsId, now: SimTime) -> Vec<Action> {
         }
     };
     let mut ranked: Vec<(PodView, PodId)> = active.iter().map(|&p| (view(p), p)).collect();
-    ranked.sort_by(|a, b| algo::deletion_order(&a.0, &b.0, now.as_millis()));
+    // Upstream's order is not transitive (equal ready times defer to later
+    // rules, different ones in the same log2 bucket go by UID), which
+    // `slice::sort_by` may reject with a panic; a plain merge sort accepts
+    // it, as Go's sort does.
+    merge_sort_by(&mut ranked, |a, b| {
+        algo::deletion_order(&a.0, &b.0, now.as_millis())
+    });
     ranked
         .into_iter()
         .take(diff)
@@ -71,4 +77,55 @@ pub fn reconcile(state: &ClusterState, rs: RsId, now: SimTime) -> Vec<Action> {
             reason: DeleteReason::ScaleDown,
         })
         .collect()
+}
+
+/// Stable top-down merge sort that tolerates a comparison that is not a
+/// total order (the result is then some permutation, never a panic).
+fn merge_sort_by<T: Clone>(v: &mut [T], cmp: impl Fn(&T, &T) -> std::cmp::Ordering + Copy) {
+    if v.len() <= 1 {
+        return;
+    }
+    let mid = v.len() / 2;
+    merge_sort_by(&mut v[..mid], cmp);
+    merge_sort_by(&mut v[mid..], cmp);
+    let mut merged = Vec::with_capacity(v.len());
+    let (mut i, mut j) = (0, mid);
+    while i < mid && j < v.len() {
+        if cmp(&v[j], &v[i]) == std::cmp::Ordering::Less {
+            merged.push(v[j].clone());
+            j += 1;
+        } else {
+            merged.push(v[i].clone());
+            i += 1;
+        }
+    }
+    merged.extend_from_slice(&v[i..mid]);
+    merged.extend_from_slice(&v[j..]);
+    v.clone_from_slice(&merged);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_sort_by;
+
+    #[test]
+    fn merge_sort_accepts_an_intransitive_order() {
+        // Rock-paper-scissors: no total order exists; sorting must not panic
+        // and must keep every element. A consistent order sorts as usual.
+        let beats = |a: &u8, b: &u8| {
+            if (a + 1) % 3 == *b {
+                std::cmp::Ordering::Less
+            } else if (b + 1) % 3 == *a {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        };
+        let mut v: Vec<u8> = (0..60).map(|i| (i * 7 % 3) as u8).collect();
+        merge_sort_by(&mut v, beats);
+        assert_eq!(v.iter().filter(|&&x| x == 0).count(), 20);
+        let mut w = vec![5, 3, 9, 1, 3];
+        merge_sort_by(&mut w, |a: &i32, b: &i32| a.cmp(b));
+        assert_eq!(w, vec![1, 3, 3, 5, 9]);
+    }
 }

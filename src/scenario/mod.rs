@@ -33,6 +33,14 @@
 //! - `traffic.pattern` is `constant`, one shape (`diurnal`, `step`, `spike`,
 //!   `ramp`, `bursty`, `replay`) or a list of shapes whose factors multiply;
 //!   a `replay` trace is read relative to the scenario file at load time;
+//! - pool `cost_per_hour` and `priority` default to 0;
+//!   `control_plane.cluster_autoscaler` takes upstream's flag names in
+//!   snake_case with upstream's defaults (`expander: random`, ...);
+//! - `scale_to_zero: {policy: kpa | per_request, service_time, arrivals}`
+//!   needs the workload's `traffic` in fluid mode without `noise` (its rate
+//!   and pattern drive the built-in request source; main's traffic routing
+//!   does not drive such a workload) and excludes `hpa`; kpa settings default to Knative's, per_request's
+//!   `keep_alive` to 10m; settings of the other policy are refused;
 //! - `scheduler.percentage_of_nodes_to_score` is `0`..`100` or `0%`..`100%`
 //!   (0, the default, is upstream's adaptive rule);
 //! - `affinity: {node: {required, preferred}, pod_affinity, pod_anti_affinity}`

@@ -76,6 +76,12 @@ pub struct NodePool {
     pub correlated_failure: Option<CorrelatedFailure>,
     /// `spot`: the pool's nodes are reclaimed by the provider.
     pub spot: Option<Spot>,
+    /// `cost_per_hour` (default 0): price of one node for one hour, in any
+    /// currency; `cluster.cost` in summary.json is node hours times this.
+    pub cost_per_hour: f64,
+    /// `priority` (default 0): the pool's tier for the cluster autoscaler's
+    /// `priority` expander (highest wins).
+    pub priority: i32,
 }
 
 /// A failure that takes a whole failure domain down at once.
@@ -167,6 +173,9 @@ pub struct ControlPlane {
     pub watch_latency: SimDuration,
     /// `scheduler`.
     pub scheduler: SchedulerConfig,
+    /// `cluster_autoscaler`: settings of the cluster autoscaler that scales
+    /// the pools with `autoscaling`.
+    pub cluster_autoscaler: ClusterAutoscalerConfig,
 }
 
 /// `control_plane.scheduler`.
@@ -251,6 +260,8 @@ pub struct Workload {
     pub traffic: Option<Traffic>,
     /// `hpa`.
     pub hpa: Option<Hpa>,
+    /// `scale_to_zero`: request-driven scaling to and from zero instances.
+    pub scale_to_zero: Option<ScaleToZero>,
 }
 
 impl Workload {
@@ -279,6 +290,7 @@ impl Workload {
             crash: None,
             traffic: None,
             hpa: None,
+            scale_to_zero: None,
         }
     }
 }
@@ -760,6 +772,7 @@ impl Default for ControlPlane {
                 score: ScoreStrategy::LeastAllocated,
                 percentage_of_nodes_to_score: 0,
             },
+            cluster_autoscaler: ClusterAutoscalerConfig::default(),
         }
     }
 }
@@ -770,6 +783,175 @@ impl Default for Strategy {
         Strategy::RollingUpdate {
             max_surge: IntOrPercent::Percent(25),
             max_unavailable: IntOrPercent::Percent(25),
+        }
+    }
+}
+
+/// `cluster.control_plane.cluster_autoscaler`: the cluster autoscaler's
+/// flags, with upstream defaults (`cluster-autoscaler/FAQ.md`,
+/// `config/flags/flags.go`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterAutoscalerConfig {
+    /// `scan_interval` (`--scan-interval`, default 10 s).
+    pub scan_interval: SimDuration,
+    /// `expander` (`--expander`, default random).
+    pub expander: Expander,
+    /// `scale_down_enabled` (`--scale-down-enabled`, default true).
+    pub scale_down_enabled: bool,
+    /// `scale_down_utilization_threshold`
+    /// (`--scale-down-utilization-threshold`, default 0.5): a node whose
+    /// max(cpu, memory) requested / allocatable is below this is a
+    /// scale-down candidate.
+    pub scale_down_utilization_threshold: f64,
+    /// `scale_down_unneeded_time` (`--scale-down-unneeded-time`, default
+    /// 10 min): how long a node must stay unneeded before it is removed.
+    pub scale_down_unneeded_time: SimDuration,
+    /// `scale_down_delay_after_add` (`--scale-down-delay-after-add`, default
+    /// 10 min): no scale-down this soon after a scale-up (or the start).
+    pub scale_down_delay_after_add: SimDuration,
+    /// `scale_down_delay_after_delete` (`--scale-down-delay-after-delete`,
+    /// default: the scan interval).
+    pub scale_down_delay_after_delete: SimDuration,
+    /// `scale_down_delay_after_failure` (`--scale-down-delay-after-failure`,
+    /// default 3 min).
+    pub scale_down_delay_after_failure: SimDuration,
+    /// `max_pod_eviction_time` (`--max-pod-eviction-time`, default 2 min):
+    /// a scale-down drain whose evictions are still refused (PDBs) after
+    /// this long is abandoned and the node uncordoned.
+    pub max_pod_eviction_time: SimDuration,
+}
+
+impl Default for ClusterAutoscalerConfig {
+    /// Upstream defaults.
+    fn default() -> Self {
+        ClusterAutoscalerConfig {
+            scan_interval: SimDuration::from_secs(10),
+            expander: Expander::Random,
+            scale_down_enabled: true,
+            scale_down_utilization_threshold: 0.5,
+            scale_down_unneeded_time: SimDuration::from_secs(600),
+            scale_down_delay_after_add: SimDuration::from_secs(600),
+            scale_down_delay_after_delete: SimDuration::from_secs(10),
+            scale_down_delay_after_failure: SimDuration::from_secs(180),
+            max_pod_eviction_time: SimDuration::from_secs(120),
+        }
+    }
+}
+
+/// How the cluster autoscaler picks among the pools that could help
+/// (upstream `--expander`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expander {
+    /// `random`: uniformly at random.
+    Random,
+    /// `least_waste`: the least idle cpu + memory fraction after the
+    /// pending pods are placed; ties at random.
+    LeastWaste,
+    /// `most_pods`: the option that schedules the most pods; ties at random.
+    MostPods,
+    /// `priority`: the pools with the highest `priority`; ties at random.
+    Priority,
+}
+
+impl Expander {
+    /// The name used in scenarios and events.csv.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expander::Random => "random",
+            Expander::LeastWaste => "least_waste",
+            Expander::MostPods => "most_pods",
+            Expander::Priority => "priority",
+        }
+    }
+}
+
+/// `scale_to_zero` on a workload: its instances follow the requests, down
+/// to zero.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScaleToZero {
+    /// `policy`: how instances follow the requests.
+    pub policy: ScaleToZeroPolicy,
+    /// `service_time`: how long one request keeps an instance busy.
+    pub service_time: Dist,
+    /// `arrivals` (default poisson): how requests arrive at `traffic.rate`.
+    pub arrivals: Arrivals,
+}
+
+/// Request arrival processes of the built-in source of scale-to-zero
+/// workloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrivals {
+    /// `poisson`: an inhomogeneous Poisson process at `traffic`'s rate model
+    /// (rate times every pattern factor), by inversion.
+    Poisson,
+    /// `regular`: the k-th request when the rate model's integral reaches k
+    /// (a constant rate: one every 1/rate, the first at 1/rate).
+    Regular,
+}
+
+/// `scale_to_zero.policy` and its settings.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScaleToZeroPolicy {
+    /// `kpa`: the Knative Pod Autoscaler sets the Deployment's replicas.
+    Kpa(KpaConfig),
+    /// `per_request`: function-platform style; each request takes an idle
+    /// instance or starts a new one.
+    PerRequest {
+        /// `keep_alive` (default 10 min): an idle instance is removed after
+        /// this long without a request.
+        keep_alive: SimDuration,
+        /// `max_instances` (default 0 = unlimited): requests beyond this
+        /// many instances wait for one to free up.
+        max_instances: u32,
+    },
+}
+
+/// `scale_to_zero` settings of `policy: kpa`, with Knative's defaults
+/// (`config/core/configmaps/autoscaler.yaml`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KpaConfig {
+    /// `target` (container-concurrency-target-default 100): concurrent
+    /// requests per pod the autoscaler aims at, before `target_utilization`.
+    pub target: f64,
+    /// `target_utilization` (container-concurrency-target-percentage 70%),
+    /// as a fraction.
+    pub target_utilization: f64,
+    /// `stable_window` (60 s).
+    pub stable_window: SimDuration,
+    /// `panic_window_percentage` (10%): the panic window as a fraction of
+    /// the stable window.
+    pub panic_window_fraction: f64,
+    /// `panic_threshold` (200%), as a fraction.
+    pub panic_threshold: f64,
+    /// `max_scale_up_rate` (1000).
+    pub max_scale_up_rate: f64,
+    /// `max_scale_down_rate` (2).
+    pub max_scale_down_rate: f64,
+    /// `scale_to_zero_grace_period` (30 s).
+    pub grace_period: SimDuration,
+    /// `min_scale` (0).
+    pub min_scale: u32,
+    /// `max_scale` (0 = unlimited).
+    pub max_scale: u32,
+    /// `tick` (2 s): the decider's period.
+    pub tick: SimDuration,
+}
+
+impl Default for KpaConfig {
+    /// Knative's defaults.
+    fn default() -> Self {
+        KpaConfig {
+            target: 100.0,
+            target_utilization: 0.7,
+            stable_window: SimDuration::from_secs(60),
+            panic_window_fraction: 0.1,
+            panic_threshold: 2.0,
+            max_scale_up_rate: 1000.0,
+            max_scale_down_rate: 2.0,
+            grace_period: SimDuration::from_secs(30),
+            min_scale: 0,
+            max_scale: 0,
+            tick: SimDuration::from_secs(2),
         }
     }
 }

@@ -38,6 +38,8 @@ const POOL: &[&str] = &[
     "racks",
     "correlated_failure",
     "spot",
+    "cost_per_hour",
+    "priority",
 ];
 const CONTROL_PLANE: &[&str] = &[
     "node_monitor_grace_period",
@@ -46,6 +48,7 @@ const CONTROL_PLANE: &[&str] = &[
     "default_toleration_seconds",
     "watch_latency",
     "scheduler",
+    "cluster_autoscaler",
 ];
 const WORKLOAD: &[&str] = &[
     "name",
@@ -68,6 +71,7 @@ const WORKLOAD: &[&str] = &[
     "crash",
     "traffic",
     "hpa",
+    "scale_to_zero",
 ];
 const EVENT_ACTIONS: &[&str] = &[
     "scale",
@@ -543,6 +547,10 @@ fn resolve_pool(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<Node
             provision_time: provision_time?,
         })
     });
+    let cost_per_hour = cx.or(&o, "cost_per_hour", 0.0, |cx, n, p| {
+        cx.f64_in(n, p, 0.0, 1e9)
+    });
+    let priority = cx.or(&o, "priority", 0, Cx::i32);
     if let (Some(c), Some(Some(a))) = (count, &autoscaling)
         && !(a.min..=a.max).contains(&c)
     {
@@ -570,6 +578,8 @@ fn resolve_pool(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<Node
         racks: racks?,
         correlated_failure: correlated_failure?,
         spot: spot?,
+        cost_per_hour: cost_per_hour?,
+        priority: priority?,
     })
 }
 
@@ -649,6 +659,12 @@ fn resolve_control_plane(cx: &mut Cx, n: &Node, path: &str) -> Option<ControlPla
             percentage_of_nodes_to_score: percentage?,
         })
     });
+    let cluster_autoscaler = cx.or(
+        &o,
+        "cluster_autoscaler",
+        d.cluster_autoscaler,
+        resolve_cluster_autoscaler,
+    );
     Some(ControlPlane {
         node_monitor_grace_period: grace?,
         node_monitor_period: period?,
@@ -656,6 +672,88 @@ fn resolve_control_plane(cx: &mut Cx, n: &Node, path: &str) -> Option<ControlPla
         default_toleration_seconds: toleration?,
         watch_latency: watch?,
         scheduler: scheduler?,
+        cluster_autoscaler: cluster_autoscaler?,
+    })
+}
+
+/// `cluster_autoscaler: {...}`: upstream flag names in snake_case, upstream
+/// defaults. `scale_down_delay_after_delete` defaults to the scan interval,
+/// as upstream's 0 means.
+fn resolve_cluster_autoscaler(
+    cx: &mut Cx,
+    n: &Node,
+    path: &str,
+) -> Option<ClusterAutoscalerConfig> {
+    let d = ClusterAutoscalerConfig::default();
+    let o = cx.obj(
+        n,
+        path,
+        &[
+            "scan_interval",
+            "expander",
+            "scale_down_enabled",
+            "scale_down_utilization_threshold",
+            "scale_down_unneeded_time",
+            "scale_down_delay_after_add",
+            "scale_down_delay_after_delete",
+            "scale_down_delay_after_failure",
+            "max_pod_eviction_time",
+        ],
+    )?;
+    let scan = cx.or(&o, "scan_interval", d.scan_interval, Cx::positive_duration);
+    let expander = cx.or(&o, "expander", d.expander, |cx, n, p| {
+        Some(
+            match cx.choice(n, p, &["random", "least_waste", "most_pods", "priority"])? {
+                "random" => Expander::Random,
+                "least_waste" => Expander::LeastWaste,
+                "most_pods" => Expander::MostPods,
+                _ => Expander::Priority,
+            },
+        )
+    });
+    let enabled = cx.or(&o, "scale_down_enabled", true, Cx::bool);
+    let threshold = cx.or(
+        &o,
+        "scale_down_utilization_threshold",
+        d.scale_down_utilization_threshold,
+        |cx, n, p| cx.f64_in(n, p, 0.0, 1.0),
+    );
+    let unneeded = cx.or(
+        &o,
+        "scale_down_unneeded_time",
+        d.scale_down_unneeded_time,
+        Cx::duration,
+    );
+    let after_add = cx.or(
+        &o,
+        "scale_down_delay_after_add",
+        d.scale_down_delay_after_add,
+        Cx::duration,
+    );
+    let after_delete = cx.opt(&o, "scale_down_delay_after_delete", Cx::duration);
+    let after_failure = cx.or(
+        &o,
+        "scale_down_delay_after_failure",
+        d.scale_down_delay_after_failure,
+        Cx::duration,
+    );
+    let eviction = cx.or(
+        &o,
+        "max_pod_eviction_time",
+        d.max_pod_eviction_time,
+        Cx::positive_duration,
+    );
+    let scan = scan?;
+    Some(ClusterAutoscalerConfig {
+        scan_interval: scan,
+        expander: expander?,
+        scale_down_enabled: enabled?,
+        scale_down_utilization_threshold: threshold?,
+        scale_down_unneeded_time: unneeded?,
+        scale_down_delay_after_add: after_add?,
+        scale_down_delay_after_delete: after_delete?.unwrap_or(scan),
+        scale_down_delay_after_failure: after_failure?,
+        max_pod_eviction_time: eviction?,
     })
 }
 
@@ -848,6 +946,52 @@ fn resolve_workload(
     });
     let traffic = cx.opt(&o, "traffic", super::resolve_traffic::resolve_traffic);
     let hpa = cx.opt(&o, "hpa", super::resolve_traffic::resolve_hpa);
+    let scale_to_zero = cx.opt(&o, "scale_to_zero", resolve_scale_to_zero);
+    // Checked whether or not scale_to_zero itself is valid, so every
+    // problem is reported at once.
+    if o.has("scale_to_zero") {
+        let at = (o.key_loc("scale_to_zero"), o.path("scale_to_zero"));
+        if !o.has("traffic") {
+            cx.report(
+                at.0,
+                &at.1,
+                Problem::new("scale_to_zero needs requests: the workload has no traffic").hint(
+                    "add traffic: {rate: 5, capacity_per_pod: 100}; rate is requests per second",
+                ),
+            );
+        }
+        if o.has("hpa") {
+            cx.report(
+                at.0,
+                &at.1,
+                Problem::new("a workload is scaled either by scale_to_zero or by an hpa, not both")
+                    .hint("remove hpa, or remove scale_to_zero"),
+            );
+        }
+        // Its requests come from the built-in source of scale_to_zero, which
+        // reads only traffic's rate and pattern: traffic routing (requests
+        // mode) and fluid noise would be silently ignored.
+        if let Some(Some(t)) = &traffic {
+            if !matches!(t.mode, TrafficMode::Fluid) {
+                cx.report(
+                    at.0,
+                    &at.1,
+                    Problem::new(
+                        "a scale_to_zero workload takes its requests from scale_to_zero, not from traffic mode: requests",
+                    )
+                    .hint("remove traffic.mode and its request fields; set scale_to_zero.service_time"),
+                );
+            }
+            if t.noise {
+                cx.report(
+                    at.0,
+                    &at.1,
+                    Problem::new("traffic.noise does not apply to a scale_to_zero workload")
+                        .hint("remove traffic.noise; scale_to_zero.arrivals sets poisson or regular arrivals"),
+                );
+            }
+        }
+    }
     if let (Some(Some(_)), Some(c)) = (&hpa, cpu)
         && c.0 == 0
     {
@@ -911,6 +1055,7 @@ fn resolve_workload(
         crash: crash?,
         traffic: traffic?,
         hpa: hpa?,
+        scale_to_zero: scale_to_zero?,
     })
 }
 
@@ -1412,6 +1557,187 @@ fn resolve_pdb(cx: &mut Cx, n: &Node, path: &str) -> Option<Pdb> {
             None
         }
     }
+}
+
+/// `scale_to_zero: {policy, service_time, arrivals, ...}`. Settings of the
+/// other policy are refused, so a misplaced `keep_alive` is not silently
+/// ignored.
+fn resolve_scale_to_zero(cx: &mut Cx, n: &Node, path: &str) -> Option<ScaleToZero> {
+    const KPA: &[&str] = &[
+        "target",
+        "target_utilization",
+        "stable_window",
+        "panic_window_percentage",
+        "panic_threshold",
+        "max_scale_up_rate",
+        "max_scale_down_rate",
+        "scale_to_zero_grace_period",
+        "min_scale",
+        "max_scale",
+        "tick",
+    ];
+    const PER_REQUEST: &[&str] = &["keep_alive", "max_instances"];
+    let mut fields = vec!["policy", "service_time", "arrivals"];
+    fields.extend_from_slice(KPA);
+    fields.extend_from_slice(PER_REQUEST);
+    let o = cx.obj(n, path, &fields)?;
+    let policy = cx.req(&o, "policy", |cx, n, p| {
+        cx.choice(n, p, &["kpa", "per_request"])
+    })?;
+    let other = if policy == "kpa" { PER_REQUEST } else { KPA };
+    let mut ok = true;
+    for key in other {
+        if o.has(key) {
+            cx.report(
+                o.key_loc(key),
+                &o.path(key),
+                Problem::new(format!(
+                    "{key} is a setting of another policy, not of `{policy}`"
+                ))
+                .hint("remove it, or change policy"),
+            );
+            ok = false;
+        }
+    }
+    let service_time = cx.req(&o, "service_time", |cx, n, p| cx.dist(n, p, false));
+    let arrivals = cx.or(&o, "arrivals", Arrivals::Poisson, |cx, n, p| {
+        Some(match cx.choice(n, p, &["poisson", "regular"])? {
+            "poisson" => Arrivals::Poisson,
+            _ => Arrivals::Regular,
+        })
+    });
+    let policy = if policy == "kpa" {
+        let d = KpaConfig::default();
+        let positive = |cx: &mut Cx, n: &Node, p: &str| {
+            let v = cx.f64_in(n, p, 0.0, 1e9)?;
+            if v <= 0.0 {
+                cx.err(n.loc, p, "must be more than zero");
+                return None;
+            }
+            Some(v)
+        };
+        let fraction = |cx: &mut Cx, n: &Node, p: &str| {
+            let v = cx.f64_percent(n, p)?;
+            if v <= 0.0 {
+                cx.err(n.loc, p, "must be more than 0%");
+                return None;
+            }
+            Some(v / 100.0)
+        };
+        let target = cx.or(&o, "target", d.target, positive);
+        let utilization = cx.or(&o, "target_utilization", d.target_utilization, fraction);
+        // Knative's config validation: stable window 6 s to 1 h, panic
+        // window 1% to 100% of it, panic threshold 110% to 1000%, rates
+        // above 1.
+        let stable = cx.or(&o, "stable_window", d.stable_window, |cx, n, p| {
+            let v = cx.duration(n, p)?;
+            if !(SimDuration::from_secs(6)..=SimDuration::from_secs(3600)).contains(&v) {
+                cx.err(n.loc, p, format!("must be between 6s and 1h, got {v}"));
+                return None;
+            }
+            Some(v)
+        });
+        let panic_window = cx.or(
+            &o,
+            "panic_window_percentage",
+            d.panic_window_fraction,
+            fraction,
+        );
+        let threshold = cx.or(&o, "panic_threshold", d.panic_threshold, |cx, n, p| {
+            let v = cx.f64_percent(n, p)?;
+            if !(110.0..=1000.0).contains(&v) {
+                cx.err(
+                    n.loc,
+                    p,
+                    format!("must be between 110% and 1000%, got {v}%"),
+                );
+                return None;
+            }
+            Some(v / 100.0)
+        });
+        let above_one = |cx: &mut Cx, n: &Node, p: &str| {
+            let v = positive(cx, n, p)?;
+            if v <= 1.0 {
+                cx.err(n.loc, p, format!("must be more than 1, got {v}"));
+                return None;
+            }
+            Some(v)
+        };
+        let up = cx.or(&o, "max_scale_up_rate", d.max_scale_up_rate, above_one);
+        let down = cx.or(&o, "max_scale_down_rate", d.max_scale_down_rate, above_one);
+        let grace = cx.or(
+            &o,
+            "scale_to_zero_grace_period",
+            d.grace_period,
+            Cx::duration,
+        );
+        let min_scale = cx.or(&o, "min_scale", 0, Cx::u32);
+        let max_scale = cx.or(&o, "max_scale", 0, Cx::u32);
+        let tick = cx.or(&o, "tick", d.tick, Cx::positive_duration);
+        let (utilization, panic_window) = (utilization?, panic_window?);
+        if utilization > 1.0 {
+            cx.err(
+                o.key_loc("target_utilization"),
+                &o.path("target_utilization"),
+                format!("must be at most 100%, got {}%", utilization * 100.0),
+            );
+            return None;
+        }
+        if !(0.01..=1.0).contains(&panic_window) {
+            cx.err(
+                o.key_loc("panic_window_percentage"),
+                &o.path("panic_window_percentage"),
+                format!(
+                    "the panic window is a part of the stable window: 1% to 100%, got {}%",
+                    panic_window * 100.0
+                ),
+            );
+            return None;
+        }
+        let (min_scale, max_scale) = (min_scale?, max_scale?);
+        if max_scale != 0 && min_scale > max_scale {
+            cx.err(
+                o.key_loc("min_scale"),
+                &o.path("min_scale"),
+                format!("min_scale ({min_scale}) is more than max_scale ({max_scale})"),
+            );
+            return None;
+        }
+        let stable = stable?;
+        ScaleToZeroPolicy::Kpa(KpaConfig {
+            target: target?,
+            target_utilization: utilization,
+            stable_window: stable,
+            panic_window_fraction: panic_window,
+            panic_threshold: threshold?,
+            max_scale_up_rate: up?,
+            max_scale_down_rate: down?,
+            grace_period: grace?,
+            min_scale,
+            max_scale,
+            tick: tick?,
+        })
+    } else {
+        let keep_alive = cx.or(
+            &o,
+            "keep_alive",
+            SimDuration::from_secs(600),
+            Cx::positive_duration,
+        );
+        let max_instances = cx.or(&o, "max_instances", 0, Cx::u32);
+        ScaleToZeroPolicy::PerRequest {
+            keep_alive: keep_alive?,
+            max_instances: max_instances?,
+        }
+    };
+    if !ok {
+        return None;
+    }
+    Some(ScaleToZero {
+        policy,
+        service_time: service_time?,
+        arrivals: arrivals?,
+    })
 }
 
 // ----------------------------------------------------------------- events

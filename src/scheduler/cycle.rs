@@ -535,6 +535,25 @@ impl Scheduler {
         })
     }
 
+    /// Runs PreFilter once for `pod`, then the filters on each of
+    /// `candidates` in order; returns the first node that passes: what the
+    /// cluster autoscaler's simulations ask ("does it fit somewhere?").
+    pub fn first_feasible(
+        &mut self,
+        state: &ClusterState,
+        workloads: &[Workload],
+        pod: PodId,
+        candidates: &[NodeId],
+    ) -> Option<NodeId> {
+        self.with_cycle(state, workloads, pod, |profile, cx| {
+            let filters = pre_filter(profile, cx);
+            candidates
+                .iter()
+                .copied()
+                .find(|&n| run_filters(&filters, cx, n).is_ok())
+        })
+    }
+
     /// Each score plugin's raw and normalized scores of `feasible` for
     /// `pod`, as a cycle would compute them (plugins that skip themselves
     /// are left out): for diagnostics and tests.

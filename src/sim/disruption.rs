@@ -21,6 +21,8 @@ pub(super) enum DrainPurpose {
     Upgrade(u32),
     /// A spot reclamation notice.
     Spot,
+    /// Cluster autoscaler scale-down: the node is deleted once empty.
+    ScaleDown,
 }
 
 /// A drain in progress or done.
@@ -247,6 +249,7 @@ impl Simulation {
                 }
                 DrainPurpose::Upgrade(u) => self.on_upgrade_drain_done(u, n),
                 DrainPurpose::Spot => {}
+                DrainPurpose::ScaleDown => self.on_scale_down_drained(n),
             }
         }
     }
@@ -341,6 +344,9 @@ impl Simulation {
             } else {
                 self.start_drain(old, DrainPurpose::Upgrade(u), None);
             }
+        }
+        if purpose == JoinPurpose::ScaleUp {
+            self.on_scale_up_node_joined(pool, zone);
         }
     }
 

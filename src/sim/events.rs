@@ -111,6 +111,29 @@ pub enum Event {
     /// HPA controller: periodic sync of a workload's HPA (every 15 s) ->
     /// the Deployment's replicas may change.
     HpaSync(DeploymentId),
+    /// Cluster autoscaler loop (every `scan_interval`) -> scale-up
+    /// requests, unneeded-node tracking, scale-down drains and deletions.
+    AutoscalerScan,
+    /// The built-in request source of scale-to-zero workload `w` -> a
+    /// request is routed, held by the activator or starts an instance; the
+    /// next arrival is scheduled.
+    ScaleToZeroArrival(u32),
+    /// A scale-to-zero request finished its service -> the instance
+    /// (per_request: `pod`) becomes idle.
+    ScaleToZeroDone {
+        /// Workload index.
+        workload: u32,
+        /// The per_request instance that served it.
+        pod: Option<PodId>,
+    },
+    /// KPA decider tick (every 2 s) of workload `w` -> desired scale from
+    /// the stable and panic windows; scale-to-zero steps.
+    KpaTick(u32),
+    /// KPA re-check when the scale-to-zero grace period of workload `w`
+    /// has run out -> the Deployment goes to zero.
+    KpaReconcile(u32),
+    /// A per_request instance stayed idle for `keep_alive` -> removed.
+    KeepAliveExpired(PodId),
 }
 
 /// Why a node joins mid-run.
@@ -120,4 +143,6 @@ pub enum JoinPurpose {
     SpotReplacement,
     /// A surge node of node pool upgrade `u`, replacing an old node.
     UpgradeSurge(u32, NodeId),
+    /// Requested by the cluster autoscaler.
+    ScaleUp,
 }

@@ -12,6 +12,7 @@
 //! 3. The run ends with a [`RunResult`]: summary, time series, event log.
 
 mod action;
+mod autoscaler;
 mod disruption;
 mod events;
 mod faults;
@@ -19,6 +20,7 @@ mod hpa;
 mod invariants;
 mod preemption;
 mod result;
+mod scale_to_zero;
 mod support;
 mod timeline;
 mod traffic;
@@ -101,6 +103,8 @@ pub struct Simulation {
     end: SimTime,
     traffic: traffic::TrafficState,
     hpas: hpa::HpaControllers,
+    autoscaler: Option<autoscaler::ClusterAutoscaler>,
+    scale_to_zero: scale_to_zero::ScaleToZeroState,
 }
 
 impl Simulation {
@@ -177,10 +181,14 @@ impl Simulation {
             end,
             traffic: traffic::TrafficState::new(&scenario, &streams, end),
             hpas: hpa::HpaControllers::new(&scenario),
+            autoscaler: autoscaler::ClusterAutoscaler::new(&scenario, &streams),
+            scale_to_zero: scale_to_zero::ScaleToZeroState::new(&scenario, &streams),
             scenario,
         };
         sim.build_cluster();
         sim.start_traffic();
+        sim.start_cluster_autoscaler();
+        sim.start_scale_to_zero();
         sim
     }
 
@@ -349,6 +357,7 @@ impl Simulation {
         let cm = &mut self.cluster_metrics;
         cm.advance(self.engine.now());
         cm.nodes += 1;
+        cm.pool_node_added(pool);
         cm.ready_nodes += 1;
         cm.ready_cpu += p.cpu.0;
         cm.ready_memory += p.memory.0;
@@ -447,6 +456,14 @@ impl Simulation {
             Event::RequestDone { pod, slot } => self.on_request_done(pod, slot),
             Event::MetricsScrape => self.on_metrics_scrape(),
             Event::HpaSync(d) => self.on_hpa_sync(d),
+            Event::AutoscalerScan => self.on_autoscaler_scan(),
+            Event::ScaleToZeroArrival(w) => self.on_scale_to_zero_arrival(w as usize),
+            Event::ScaleToZeroDone { workload, pod } => {
+                self.on_scale_to_zero_done(workload as usize, pod)
+            }
+            Event::KpaTick(w) => self.on_kpa_tick(w as usize),
+            Event::KpaReconcile(w) => self.on_kpa_reconcile(w as usize),
+            Event::KeepAliveExpired(pod) => self.on_keep_alive_expired(pod),
         }
     }
 
@@ -464,7 +481,10 @@ impl Simulation {
             | Event::TaintEviction(_)
             | Event::DrainRetry(_)
             | Event::Uncordon { .. }
-            | Event::HpaSync(_) => true,
+            | Event::HpaSync(_)
+            | Event::AutoscalerScan
+            | Event::KpaTick(_)
+            | Event::KpaReconcile(_) => true,
             Event::Timeline(i) => matches!(
                 self.scenario.events[*i].action,
                 EventAction::Scale { .. }

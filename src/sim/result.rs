@@ -122,13 +122,27 @@ pub struct RunResult {
 
 pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
     let end = sim.end;
-    let mut workloads = sim
+    let mut workloads: BTreeMap<String, WorkloadSummary> = sim
         .workload_metrics
         .iter_mut()
         .zip(&sim.scenario.workloads)
         .map(|(m, w)| (w.name.clone(), m.summary(end)))
         .collect();
     sim.traffic_summaries(&mut workloads);
+    for i in 0..sim.scenario.workloads.len() {
+        if let Some(s) = sim.scale_to_zero_summary(i, end) {
+            let name = &sim.scenario.workloads[i].name;
+            if let Some(w) = workloads.get_mut(name) {
+                w.scale_to_zero = Some(s);
+                // Its requests come from the scale-to-zero source, not
+                // from traffic routing.
+                if let Some((arrived, done)) = sim.scale_to_zero_requests(i) {
+                    w.requests_offered = arrived as f64;
+                    w.requests_served = done as f64;
+                }
+            }
+        }
+    }
     let rollouts = sim
         .rollouts
         .iter()
@@ -142,6 +156,8 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
             min_available: r.min_available,
         })
         .collect();
+    let mut cluster = sim.cluster_metrics.summary(end);
+    sim.fill_pool_summaries(&mut cluster);
     let summary = Summary {
         kubesim_version: env!("CARGO_PKG_VERSION"),
         scenario: sim.scenario.name.clone(),
@@ -149,7 +165,7 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
         sim_duration_s: sim.scenario.duration.as_secs_f64(),
         events: sim.engine.processed(),
         wall_time_s,
-        cluster: sim.cluster_metrics.summary(end),
+        cluster,
         workloads,
         rollouts,
         upgrades: sim.upgrade_summaries(end),

@@ -1,9 +1,10 @@
 //! Scenario features the file format accepts but this version does not
 //! simulate yet. Refusing them is better than silently ignoring them: a
-//! result that leaves out an HPA or a traffic model would look right and be
-//! wrong.
+//! result that leaves out part of the scenario would look right and be
+//! wrong. Only one combination is left: a rollout of a `per_request`
+//! scale-to-zero workload.
 
-use crate::scenario::Scenario;
+use crate::scenario::{EventAction, ScaleToZeroPolicy, Scenario};
 
 /// A scenario asks for something this version cannot simulate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,11 +23,19 @@ pub fn check(sc: &Scenario) -> Result<(), Unsupported> {
             env!("CARGO_PKG_VERSION")
         ))
     };
-    for (i, p) in sc.cluster.node_pools.iter().enumerate() {
-        if p.autoscaling.is_some() {
+    for (i, w) in sc.workloads.iter().enumerate() {
+        // A per_request workload's instances are tracked one by one as they
+        // serve and idle; a rollout replacing them is not modelled.
+        if let Some(s) = &w.scale_to_zero
+            && matches!(s.policy, ScaleToZeroPolicy::PerRequest { .. })
+            && sc
+                .events
+                .iter()
+                .any(|e| matches!(e.action, EventAction::Rollout { workload, .. } if workload == i))
+        {
             refuse(
-                format!("cluster.node_pools[{i}].autoscaling"),
-                "the cluster autoscaler",
+                format!("workloads[{i}].scale_to_zero"),
+                "a rollout of a per_request workload (its instances are tracked one by one)",
             );
         }
     }

@@ -33,6 +33,8 @@ pub(crate) fn scenario(
                 racks: 1,
                 correlated_failure: None,
                 spot: None,
+                cost_per_hour: 0.0,
+                priority: 0,
             }],
             control_plane: ControlPlane {
                 node_monitor_grace_period: SimDuration::from_secs(50),
@@ -44,6 +46,7 @@ pub(crate) fn scenario(
                     score: ScoreStrategy::LeastAllocated,
                     percentage_of_nodes_to_score: 0,
                 },
+                cluster_autoscaler: Default::default(),
             },
             zone_failure: None,
         },

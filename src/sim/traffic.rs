@@ -153,7 +153,9 @@ impl TrafficState {
             .workloads
             .iter()
             .map(|w| {
-                let t = w.traffic.as_ref()?;
+                // A scale_to_zero workload's traffic feeds the built-in
+                // source of `sim::scale_to_zero` instead; it is not routed.
+                let t = w.traffic.as_ref().filter(|_| w.scale_to_zero.is_none())?;
                 names.push(w.name.clone());
                 let fluid = matches!(t.mode, TrafficMode::Fluid);
                 let requests = match &t.mode {

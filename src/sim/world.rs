@@ -120,6 +120,7 @@ impl Simulation {
         f(&mut self.state.nodes[n.idx()]);
         let counted_after = self.node_counted(n);
         let (cpu, mem) = (self.state.node(n).cpu.0, self.state.node(n).memory.0);
+        let pool = self.state.node(n).pool;
         let now = self.engine.now();
         let cm = &mut self.cluster_metrics;
         cm.advance(now);
@@ -134,12 +135,12 @@ impl Simulation {
         }
         if existed && self.state.node(n).removed {
             cm.nodes -= 1;
+            cm.pool_node_removed(pool);
         }
         for (p, b) in pods.iter().zip(before) {
             let a = self.pod_flags(*p);
             self.account_pod(*p, b, a);
         }
-        let pool = self.state.node(n).pool;
         self.track_upgrade_capacity(pool);
     }
 
@@ -334,6 +335,7 @@ impl Simulation {
         let (rs, d) = (p.rs, p.deployment);
         self.enqueue_replica_set(rs);
         self.enqueue_deployment(d);
+        self.scale_to_zero_pod_ready(pod);
         if let Some(c) = self.scenario.workloads[d.idx()].crash.clone() {
             let ttf = c.mtbf.sample(&mut self.rng_crash[d.idx()]);
             let t = self.engine.schedule_in(ttf, Event::PodCrashed(pod));

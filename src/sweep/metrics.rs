@@ -177,7 +177,9 @@ pub fn names(sc: &Scenario) -> Vec<String> {
             .map(|w| {
                 // Optional keys are present exactly when the scenario asks
                 // for what they measure.
-                let traffic = w.traffic.as_ref();
+                // A scale_to_zero workload's traffic is not routed (its
+                // requests come from the scale-to-zero source).
+                let traffic = w.traffic.as_ref().filter(|_| w.scale_to_zero.is_none());
                 let requests = traffic.and_then(|t| match t.mode {
                     crate::scenario::TrafficMode::Requests(_) => Some(0.0),
                     crate::scenario::TrafficMode::Fluid => None,
@@ -190,6 +192,10 @@ pub fn names(sc: &Scenario) -> Vec<String> {
                     latency_p50_ms: requests,
                     latency_p99_ms: requests,
                     requests_in_flight_mean: requests,
+                    scale_to_zero: w
+                        .scale_to_zero
+                        .as_ref()
+                        .map(|_| crate::metrics::ScaleToZeroSummary::default()),
                     ..WorkloadSummary::default()
                 };
                 (w.name.clone(), block)
