@@ -418,20 +418,25 @@ fn resolve_cluster(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<C
     })
 }
 
+/// A node count, refused above [`MAX_NODES`].
+fn within_node_limit(cx: &mut Cx, n: &Node, p: &str, count: u32) -> Option<u32> {
+    if u64::from(count) > MAX_NODES {
+        cx.err(
+            n.loc,
+            p,
+            format!("{count} nodes is more than the limit of {MAX_NODES} nodes"),
+        );
+        return None;
+    }
+    Some(count)
+}
+
 fn resolve_pool(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<NodePool> {
     let o = cx.obj(n, path, POOL)?;
     let name = cx.req(&o, "name", Cx::name);
     let count = cx.req(&o, "count", |cx, n, p| {
         let c = cx.u32(n, p)?;
-        if u64::from(c) > MAX_NODES {
-            cx.err(
-                n.loc,
-                p,
-                format!("{c} nodes is more than the limit of {MAX_NODES} nodes"),
-            );
-            return None;
-        }
-        Some(c)
+        within_node_limit(cx, n, p, c)
     });
     let zones = cx.opt(&o, "zones", |cx, n, p| {
         let z = cx.names(n, p)?;
@@ -516,15 +521,7 @@ fn resolve_pool(cx: &mut Cx, n: &Node, path: &str, names: &Names) -> Option<Node
         let min = cx.req(&a, "min", Cx::u32);
         let max = cx.req(&a, "max", |cx, n, p| {
             let m = cx.positive_u32(n, p)?;
-            if u64::from(m) > MAX_NODES {
-                cx.err(
-                    n.loc,
-                    p,
-                    format!("{m} nodes is more than the limit of {MAX_NODES} nodes"),
-                );
-                return None;
-            }
-            Some(m)
+            within_node_limit(cx, n, p, m)
         });
         let provision_time = cx.or(
             &a,
