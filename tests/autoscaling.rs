@@ -686,6 +686,11 @@ workloads:
     traffic: {rate: 1, capacity_per_pod: 1}
     scale_to_zero: {policy: kpa, service_time: 1s, stable_window: 2s, panic_threshold: 100%,
                     max_scale_down_rate: 1}
+  - name: d
+    cpu: 1
+    memory: 1Gi
+    traffic: {mode: requests, rate: 1, service_time: 10ms, noise: poisson}
+    scale_to_zero: {policy: per_request, service_time: 1s}
 ";
     let err = scenario::load_str(yaml, "bad.yaml", &[])
         .unwrap_err()
@@ -701,6 +706,8 @@ workloads:
         "workloads[2].scale_to_zero.stable_window: must be between 6s and 1h, got 2s",
         "workloads[2].scale_to_zero.panic_threshold: must be between 110% and 1000%, got 100%",
         "workloads[2].scale_to_zero.max_scale_down_rate: must be more than 1, got 1",
+        "workloads[3].scale_to_zero: a scale_to_zero workload takes its requests from scale_to_zero, not from traffic mode: requests",
+        "workloads[3].scale_to_zero: traffic.noise does not apply to a scale_to_zero workload",
     ] {
         assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
     }
