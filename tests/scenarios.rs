@@ -143,3 +143,36 @@ fn set_overrides_apply_by_name() {
     );
     assert_eq!(r.summary.workloads["api"].replicas_min, 4);
 }
+
+/// The story told at the top of scenarios/scaling-flash-crowd-ca.yaml:
+/// saturated pods use at most 400 req/s x 2m = 80 % of their CPU request,
+/// so each HPA step grows by at most ceil(n x 80/60) (6 -> 8 -> 11 -> 15 ->
+/// 20 -> 27); at 27 pods 9000/27 = 333 req/s is 66 % (truncated), a ratio of
+/// 1.1, inside the tolerance, so it stops short of 30. The crowd dips the
+/// success ratio; the autoscaler adds nodes for it and removes them after.
+#[test]
+fn flash_crowd_scenario_tells_its_story() {
+    let r = run_file(
+        &root().join("scenarios/scaling-flash-crowd-ca.yaml"),
+        &[],
+        None,
+    );
+    let path: Vec<u32> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == "hpa_scale" && e.time_ms < 7_200_000)
+        .map(|e| {
+            let to = e.detail.split("-> ").nth(1).unwrap();
+            to.split(' ').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    assert_eq!(path, [8, 11, 15, 20, 27]);
+    let w = &r.summary.workloads["web"];
+    assert_eq!(w.replicas_final, 6, "back to the HPA's min");
+    let success = w.request_success_ratio;
+    assert!((0.9..0.99).contains(&success), "success {success}");
+    let pool = &r.summary.cluster.node_pools["general"];
+    assert!(pool.scale_up_nodes >= 3, "{}", pool.scale_up_nodes);
+    assert_eq!(pool.nodes_final, 3, "back to the pool's min");
+    assert_fractions_in_unit_interval(&r);
+}
