@@ -354,13 +354,17 @@ impl Simulation {
             not_ready_since: None,
         });
         self.rng_node_failure.push(None);
+        let (cpu, memory) = (p.cpu.0, p.memory.0);
+        // Traffic credits its CPU as a fraction of the ready capacity over
+        // each piece it integrates: close the pieces first.
+        self.advance_all_traffic(self.engine.now());
         let cm = &mut self.cluster_metrics;
         cm.advance(self.engine.now());
         cm.nodes += 1;
         cm.pool_node_added(pool);
         cm.ready_nodes += 1;
-        cm.ready_cpu += p.cpu.0;
-        cm.ready_memory += p.memory.0;
+        cm.ready_cpu += cpu;
+        cm.ready_memory += memory;
         id
     }
 
@@ -383,7 +387,7 @@ impl Simulation {
             }
         }
         self.current_event = None;
-        self.advance_traffic(end);
+        self.advance_all_traffic(end);
         let wall = started.elapsed().as_secs_f64();
         result::finish(self, wall)
     }
@@ -398,7 +402,6 @@ impl Simulation {
     }
 
     fn handle(&mut self, now: SimTime, ev: Event) {
-        self.advance_traffic(now);
         if self.control_plane_down() && self.needs_control_plane(&ev) {
             // The node lifecycle controller re-arms its timers when it comes
             // back (on_control_plane_restored); everything else waits.

@@ -246,6 +246,7 @@ impl Simulation {
             .samples
             .last()
             .map_or(0.0, |s| (now.as_millis() - s.time_ms) as f64 / 1000.0);
+        self.advance_all_traffic(now);
         let traffic = self.traffic_sample(since_last);
         let workloads = self
             .workload_metrics

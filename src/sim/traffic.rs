@@ -9,8 +9,13 @@
 //!   and offered rate `r(t)`, each endpoint is sent `r/E` and a running one
 //!   serves `min(r/E, c)`: served = `(L/E) ∫ min(r, cE) dt`, integrated
 //!   exactly between events ([`crate::traffic::RateModel`]). The counts
-//!   `E` and `L` only change at events, so the integrals are brought up to
-//!   date at the start of every event ([`Simulation::advance_traffic`]).
+//!   `E` and `L` only change at the workload's own events, so each
+//!   workload's integrals are brought up to date lazily: just before its
+//!   counts change, before a reader looks at them (metrics scrape, sample,
+//!   end of run) and before the cluster's ready capacity changes
+//!   ([`Simulation::advance_workload_traffic`]). An event elsewhere in the
+//!   cluster costs the workload nothing and does not split its integrals,
+//!   so a workload's figures depend only on its own history.
 //! - **requests**: one event per arrival and per completion; each pod has
 //!   `concurrency` slots and a FIFO queue. A pod that stops running (node
 //!   down, crash, termination over) fails its queue and the requests in its
@@ -38,7 +43,6 @@ const MIN_POD_LIVE_S: f64 = 60.0;
 pub(super) struct TrafficState {
     workloads: Vec<Option<WorkloadTraffic>>,
     pub(super) pods: Vec<PodTraffic>,
-    last: SimTime,
     end: SimTime,
     /// Names of the workloads with traffic, in scenario order.
     names: Vec<String>,
@@ -69,6 +73,8 @@ struct WorkloadTraffic {
     usage_now: f64,
     /// Counts at the last timeseries row.
     mark: (f64, f64, f64),
+    /// The integrals above hold up to this instant.
+    last: SimTime,
 }
 
 struct Requests {
@@ -189,13 +195,13 @@ impl TrafficState {
                     busy_pod_s: 0.0,
                     usage_now: 0.0,
                     mark: (0.0, 0.0, 0.0),
+                    last: SimTime::ZERO,
                 })
             })
             .collect();
         TrafficState {
             workloads,
             pods: Vec::new(),
-            last: SimTime::ZERO,
             end,
             names,
         }
@@ -228,59 +234,71 @@ impl Simulation {
         self.start_hpas();
     }
 
-    /// Integrates every workload's traffic up to `now` at the counts that
-    /// held since the last call, and hands the CPU used to the cluster
-    /// metrics. Called first thing at every event, so that the counts are
-    /// piecewise constant between two calls.
-    pub(super) fn advance_traffic(&mut self, now: SimTime) {
-        let t = &mut self.traffic;
-        if now <= t.last {
-            return;
-        }
-        let (a, b) = (t.last.as_secs_f64(), now.as_secs_f64());
-        let dt = b - a;
-        let mut cpu_ms = 0.0;
+    /// Brings every workload's traffic up to `now`, and the instantaneous
+    /// traffic CPU of the cluster with it: before the cluster's ready
+    /// capacity changes (the CPU credit is a fraction of it), for samples
+    /// and at the end of the run.
+    pub(super) fn advance_all_traffic(&mut self, now: SimTime) {
         let mut usage = 0.0;
-        for w in t.workloads.iter_mut().flatten() {
-            w.live_pod_s += f64::from(w.live) * dt;
-            match &mut w.requests {
-                None => {
-                    let e = w.endpoints.len() as f64;
-                    if e == 0.0 {
-                        let off = w.rate.integral(a, b);
-                        w.offered += off;
-                        w.failed += off;
-                        w.usage_now = 0.0;
-                    } else {
-                        let (off, capped) = w.rate.integral_capped(a, b, w.capacity * e);
-                        let per_endpoint = capped / e;
-                        let served = per_endpoint * f64::from(w.live);
-                        w.offered += off;
-                        w.served += served;
-                        w.failed += (off - served).max(0.0);
-                        w.served_per_endpoint += per_endpoint;
-                        w.busy_pod_s += served / w.capacity;
-                        cpu_ms += served * w.cpu_per_request * 1000.0;
-                        let r = w.rate.rate(b);
-                        w.usage_now =
-                            (r / e).min(w.capacity) * f64::from(w.live) * w.cpu_per_request;
-                    }
-                }
-                Some(rq) => {
-                    rq.in_system_s += f64::from(rq.in_system) * dt;
-                    w.busy_pod_s += f64::from(rq.busy) * dt / f64::from(rq.model.concurrency);
-                    cpu_ms += w.usage_now * dt * 1000.0;
-                }
+        for d in 0..self.traffic.workloads.len() {
+            if self.traffic.workloads[d].is_some() {
+                self.advance_workload_traffic(d, now);
+                usage += self.traffic.workloads[d].as_ref().map_or(0.0, |w| w.usage_now);
             }
-            usage += w.usage_now;
         }
-        t.last = now;
-        let cm = &mut self.cluster_metrics;
-        cm.credit_cpu_usage(cpu_ms);
-        cm.traffic_cpu = usage;
+        self.cluster_metrics.traffic_cpu = usage;
     }
 
-    /// The fluid usage after the counts changed at `now`.
+    /// Integrates workload `d`'s traffic up to `now` at the counts that held
+    /// since its last call, and hands the CPU used to the cluster metrics.
+    /// Called before anything changes its counts or reads its integrals, so
+    /// the counts are constant over each integrated piece.
+    pub(super) fn advance_workload_traffic(&mut self, d: usize, now: SimTime) {
+        let Some(w) = self.traffic.workloads[d].as_mut() else {
+            return;
+        };
+        if now <= w.last {
+            return;
+        }
+        let (a, b) = (w.last.as_secs_f64(), now.as_secs_f64());
+        let dt = b - a;
+        let cpu_ms;
+        w.live_pod_s += f64::from(w.live) * dt;
+        match &mut w.requests {
+            None => {
+                let e = w.endpoints.len() as f64;
+                if e == 0.0 {
+                    let off = w.rate.integral(a, b);
+                    w.offered += off;
+                    w.failed += off;
+                    w.usage_now = 0.0;
+                    cpu_ms = 0.0;
+                } else {
+                    let (off, capped) = w.rate.integral_capped(a, b, w.capacity * e);
+                    let per_endpoint = capped / e;
+                    let served = per_endpoint * f64::from(w.live);
+                    w.offered += off;
+                    w.served += served;
+                    w.failed += (off - served).max(0.0);
+                    w.served_per_endpoint += per_endpoint;
+                    w.busy_pod_s += served / w.capacity;
+                    cpu_ms = served * w.cpu_per_request * 1000.0;
+                    let r = w.rate.rate(b);
+                    w.usage_now = (r / e).min(w.capacity) * f64::from(w.live) * w.cpu_per_request;
+                }
+            }
+            Some(rq) => {
+                rq.in_system_s += f64::from(rq.in_system) * dt;
+                w.busy_pod_s += f64::from(rq.busy) * dt / f64::from(rq.model.concurrency);
+                cpu_ms = w.usage_now * dt * 1000.0;
+            }
+        }
+        w.last = now;
+        self.cluster_metrics.credit_cpu_usage(cpu_ms);
+    }
+
+    /// The fluid usage after the counts changed at `now` (read by samples
+    /// through [`Self::advance_all_traffic`]).
     fn refresh_usage(&mut self, d: usize) {
         let now = self.engine.now().as_secs_f64();
         if let Some(w) = self.traffic.workloads[d].as_mut()
@@ -293,21 +311,14 @@ impl Simulation {
                 (w.rate.rate(now) / e).min(w.capacity) * f64::from(w.live) * w.cpu_per_request
             };
         }
-        self.cluster_metrics.traffic_cpu = self
-            .traffic
-            .workloads
-            .iter()
-            .flatten()
-            .map(|w| w.usage_now)
-            .sum();
     }
 
     /// A pod's counters changed (see `world.rs`): keep the routing lists,
     /// the per-pod accounting and the Ready condition's history in step.
     pub(super) fn traffic_pod_changed(&mut self, pod: PodId, before: &PodFlags, after: &PodFlags) {
         let now = self.engine.now();
-        self.advance_traffic(now);
         let d = self.state.pod(pod).deployment.idx();
+        self.advance_workload_traffic(d, now);
         let tracked = self.traffic.workloads[d].is_some() || self.hpas.watches(d);
         if !tracked {
             return;
@@ -365,6 +376,7 @@ impl Simulation {
     pub(super) fn pod_cpu_cumulative(&mut self, pod: PodId) -> f64 {
         let now = self.engine.now();
         let d = self.state.pod(pod).deployment.idx();
+        self.advance_workload_traffic(d, now);
         let Some(w) = self.traffic.workloads[d].as_ref() else {
             return 0.0;
         };
@@ -415,6 +427,7 @@ impl Simulation {
 
     pub(super) fn on_request_arrival(&mut self, d: DeploymentId) {
         let now = self.engine.now();
+        self.advance_workload_traffic(d.idx(), now);
         {
             let TrafficState {
                 workloads, pods, ..
@@ -439,13 +452,13 @@ impl Simulation {
                 _ => w.failed += 1.0,
             }
         }
-        self.sync_cluster_usage();
         self.schedule_next_arrival(d);
     }
 
     pub(super) fn on_request_done(&mut self, pod: PodId, slot: u32) {
         let now = self.engine.now();
         let d = self.state.pod(pod).deployment.idx();
+        self.advance_workload_traffic(d, now);
         {
             let TrafficState {
                 workloads, pods, ..
@@ -490,17 +503,6 @@ impl Simulation {
                 break;
             }
         }
-        self.sync_cluster_usage();
-    }
-
-    fn sync_cluster_usage(&mut self) {
-        self.cluster_metrics.traffic_cpu = self
-            .traffic
-            .workloads
-            .iter()
-            .flatten()
-            .map(|w| w.usage_now)
-            .sum();
     }
 
     // ---- outputs -----------------------------------------------------------

@@ -122,6 +122,11 @@ impl Simulation {
         let (cpu, mem) = (self.state.node(n).cpu.0, self.state.node(n).memory.0);
         let pool = self.state.node(n).pool;
         let now = self.engine.now();
+        if counted_before != counted_after {
+            // Traffic credits its CPU as a fraction of the ready capacity
+            // over each piece it integrates: close the pieces first.
+            self.advance_all_traffic(now);
+        }
         let cm = &mut self.cluster_metrics;
         cm.advance(now);
         if counted_before && !counted_after {
