@@ -52,6 +52,10 @@ pub(super) struct HpaControllers {
     /// By workload: its HPA's index.
     by_workload: Vec<Option<usize>>,
     config: HpaControllerConfig,
+    /// Reused buffers: a scrape or a sync visits every pod of a workload
+    /// every 15 s, so it must not allocate.
+    scratch_pods: Vec<PodId>,
+    scratch_views: Vec<HpaPodView>,
 }
 
 impl HpaControllers {
@@ -78,6 +82,8 @@ impl HpaControllers {
             hpas,
             by_workload,
             config: HpaControllerConfig::default(),
+            scratch_pods: Vec::new(),
+            scratch_views: Vec::new(),
         }
     }
 
@@ -113,15 +119,19 @@ impl Simulation {
         }
     }
 
-    /// Pods of a workload, all revisions, not gone.
-    fn workload_pods(&self, d: usize) -> Vec<PodId> {
-        self.state
-            .deployment(DeploymentId(d as u32))
-            .replica_sets
-            .iter()
-            .flat_map(|rs| self.state.rs(*rs).pods.iter().copied())
-            .filter(|p| !self.state.pod(*p).gone)
-            .collect()
+    /// Pods of a workload, all revisions, not gone, into `out` (cleared).
+    fn workload_pods(&self, d: usize, out: &mut Vec<PodId>) {
+        out.clear();
+        for rs in &self.state.deployment(DeploymentId(d as u32)).replica_sets {
+            out.extend(
+                self.state
+                    .rs(*rs)
+                    .pods
+                    .iter()
+                    .copied()
+                    .filter(|p| !self.state.pod(*p).gone),
+            );
+        }
     }
 
     /// metrics-server: one scrape of every kubelet.
@@ -131,9 +141,11 @@ impl Simulation {
         if next <= self.end {
             self.engine.schedule_at(next, Event::MetricsScrape);
         }
+        let mut pods = std::mem::take(&mut self.hpas.scratch_pods);
         for h in 0..self.hpas.hpas.len() {
             let d = self.hpas.hpas[h].workload;
-            for pod in self.workload_pods(d) {
+            self.workload_pods(d, &mut pods);
+            for &pod in &pods {
                 let p = self.state.pod(pod);
                 let scraped = matches!(p.phase, PodPhase::Starting | PodPhase::Ready)
                     && p.node.is_some_and(|n| self.state.node(n).heartbeats());
@@ -166,6 +178,7 @@ impl Simulation {
                 }
             }
         }
+        self.hpas.scratch_pods = pods;
     }
 
     /// What the HPA reads from one pod.
@@ -212,8 +225,15 @@ impl Simulation {
         let Some(h) = self.hpas.by_workload[d.idx()] else {
             return;
         };
-        let pods = self.workload_pods(d.idx());
-        let views: Vec<HpaPodView> = pods.iter().map(|p| self.hpa_pod_view(*p)).collect();
+        let mut pods = std::mem::take(&mut self.hpas.scratch_pods);
+        let mut views = std::mem::take(&mut self.hpas.scratch_views);
+        self.workload_pods(d.idx(), &mut pods);
+        views.clear();
+        for &p in &pods {
+            let v = self.hpa_pod_view(p);
+            views.push(v);
+        }
+        self.hpas.scratch_pods = pods;
         let current = self.state.deployment(d).replicas;
         let config = self.hpas.config;
         let hpa = &mut self.hpas.hpas[h];
@@ -226,6 +246,7 @@ impl Simulation {
             hpa.spec.tolerances(&config),
             now.as_millis(),
         );
+        self.hpas.scratch_views = views;
         let utilization = proposal.as_ref().ok().map(|r| r.utilization_percent);
         let decision = hpa_algo::reconcile(
             &mut hpa.state,
