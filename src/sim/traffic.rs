@@ -243,7 +243,9 @@ impl Simulation {
         for d in 0..self.traffic.workloads.len() {
             if self.traffic.workloads[d].is_some() {
                 self.advance_workload_traffic(d, now);
-                usage += self.traffic.workloads[d].as_ref().map_or(0.0, |w| w.usage_now);
+                usage += self.traffic.workloads[d]
+                    .as_ref()
+                    .map_or(0.0, |w| w.usage_now);
             }
         }
         self.cluster_metrics.traffic_cpu = usage;
