@@ -176,3 +176,30 @@ fn flash_crowd_scenario_tells_its_story() {
     assert_eq!(pool.nodes_final, 3, "back to the pool's min");
     assert_fractions_in_unit_interval(&r);
 }
+
+/// The reference studies' scenarios (results/*/scenario.yaml) load and run
+/// with the invariant checker on, so the studies cannot rot unnoticed
+/// between regenerations (CI regenerates only the fastest one).
+#[test]
+fn every_reference_study_scenario_validates_and_runs() {
+    let mut seen = 0;
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("results"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("scenario.yaml").is_file())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let path = dir.join("scenario.yaml");
+        seen += 1;
+        let r = run_file(&path, &[], None);
+        assert!(
+            r.summary.invariant_violations.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            r.summary.invariant_violations
+        );
+        assert_fractions_in_unit_interval(&r);
+    }
+    assert_eq!(seen, 3, "expected the three reference studies in results/");
+}
