@@ -786,9 +786,13 @@ pub fn summary_table(r: &RunResult) -> String {
     );
     out.push_str(&traffic_lines(r));
     for ro in &s.rollouts {
+        let deadline = ro
+            .deadline_exceeded_s
+            .map(|t| format!(" (ProgressDeadlineExceeded at {t:.0} s)"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "rollout {} r{} at {:.0} s: {} in {:.1} s, max pods {}, min available {}",
+            "rollout {} r{} at {:.0} s: {} in {:.1} s{deadline}, max pods {}, min available {}",
             ro.workload,
             ro.revision,
             ro.start_s,
