@@ -261,6 +261,54 @@ fn stalled_rollout_reports_progress_deadline_exceeded() {
     assert_eq!(r.summary.rollouts[0].deadline_exceeded_s, Some(721.0));
 }
 
+/// Proportional scaling (`sync.go` `scale`) of the stalled rollout, scaled
+/// from 10 to 20 replicas at 30 min. Both replica sets carry the
+/// `max-replicas` annotation 13 (10 + maxSurge 3); for 20 replicas maxSurge
+/// is ceil(25% x 20) = 5, so 25 pods are allowed and 25 - (8 + 5) = 12 are
+/// added, largest replica set first: the old one gets
+/// round(8 x 25 / 13) - 8 = 15 - 8 = 7 (15), the new one
+/// round(5 x 25 / 13) - 5 = 10 - 5 = 5 (10). The old-template pods become
+/// Ready; the new ones crash-loop; the scale-down budget is
+/// 25 - (20 - 5) - 10 = 0: the rollout stalls again, with 15 = 20 -
+/// maxUnavailable serving.
+///
+/// The scaling sync (1800.1 s) leaves the Progressing condition alone; the
+/// next syncs see progress: 10 updated pods at 1800.2 s, then the 7 old
+/// pods Ready at 1820.4 s (started at 1800.4 s, 20 s start-up), seen at
+/// 1820.5 s: lastUpdateTime 1820 s. The deadline is exceeded a second time
+/// at 1820 + 600 + 1 = 2421 s; the rollout keeps the first (1201 s).
+#[test]
+fn scaling_a_stalled_rollout_is_proportional() {
+    let yaml = CRASHLOOP.replace(
+        "  - {at: 10m, rollout: {workload: web, crash_probability: 1}}\n",
+        "  - {at: 10m, rollout: {workload: web, crash_probability: 1}}\n  \
+         - {at: 30m, scale: {workload: web, replicas: 20}}\n",
+    );
+    let r = run(&yaml, &[]);
+    let ro = &r.summary.rollouts[0];
+    assert!(!ro.completed, "{ro:?}");
+    assert_eq!(ro.max_total_pods, 25, "{ro:?}");
+    assert_eq!(ro.deadline_exceeded_s, Some(1201.0));
+    let times: Vec<u64> = events(&r, "progress_deadline_exceeded")
+        .iter()
+        .map(|e| e.time_ms)
+        .collect();
+    assert_eq!(times, [1_201_000, 2_421_000]);
+    let after: Vec<_> = r
+        .samples
+        .iter()
+        .filter(|s| s.time_ms >= 1_830_000)
+        .collect();
+    assert!(!after.is_empty());
+    assert!(
+        after.iter().all(|s| s.workloads[0] == (20, 15, 15)),
+        "{:?}",
+        after[0]
+    );
+    // Never below replicas - maxUnavailable: 8 of 10, then 15 of 20.
+    assert!(r.samples.iter().all(|s| s.workloads[0].2 >= 8));
+}
+
 /// A rollout that progresses completes as before, its condition
 /// `NewReplicaSetAvailable`, its deadline never exceeded.
 #[test]
@@ -648,4 +696,41 @@ fn readiness_fields_are_validated() {
         let msg = err.to_string();
         assert!(msg.contains(path) && msg.contains(needle), "{set}: {msg}");
     }
+}
+
+/// A pool's own NoExecute taint tolerated for a while evicts pods that long
+/// after they land on it (upstream's taint eviction controller processes
+/// every pod bound to a tainted node). One 1-cpu pod on the only pool
+/// (tainted `dedicated:NoExecute`), tolerated for 60 s:
+///
+/// - the warm pod is evicted at 60 s; the ReplicaSet creates its
+///   replacement at 60.1 s, the scheduler binds it (to the same pool) at
+///   60.2 s, which queues its eviction for 120.2 s; it starts at 60.3 s
+///   and is Ready at 70.3 s (10 s start-up);
+/// - so every 60.2 s: evictions at 60, 120.2, 180.4, 240.6 s (the next,
+///   300.8 s, is past the end), each followed by 10.3 s without a pod
+///   serving: 41.2 s down.
+#[test]
+fn a_pool_no_execute_taint_tolerated_for_a_while_evicts_after_binding() {
+    let yaml = "\
+name: tainted
+duration: 300s
+cluster:
+  node_pools:
+    - {name: pool, count: 1, cpu: 4, memory: 16Gi, taints: [{key: dedicated, effect: NoExecute}]}
+workloads:
+  - name: web
+    cpu: 1
+    memory: 1Gi
+    startup_time: 10s
+    tolerations: [{key: dedicated, operator: Exists, effect: NoExecute, toleration_seconds: 60s}]
+";
+    let r = run(yaml, &[]);
+    let times: Vec<u64> = events(&r, "pod_evicted")
+        .iter()
+        .map(|e| e.time_ms)
+        .collect();
+    assert_eq!(times, [60_000, 120_200, 180_400, 240_600]);
+    let down = r.summary.workloads["web"].downtime_s;
+    assert!(close(down, 41.2), "{down}");
 }

@@ -303,6 +303,13 @@ impl Simulation {
             self.queue.move_all_to_active_or_backoff(SimTime::ZERO);
             self.ensure_scheduler_cycle(SimTime::ZERO);
         }
+        // Evictions queued by the bindings (pods tolerating a pool's
+        // NoExecute taint for a while) are timed on the new engine.
+        for n in 0..self.state.nodes.len() {
+            let n = NodeId(n as u32);
+            self.state.nodes[n.idx()].eviction_timer = None;
+            self.arm_node_eviction(n);
+        }
 
         // Warm pods have been Ready since time zero: their crash clocks run.
         for pid in 0..self.state.pods.len() {

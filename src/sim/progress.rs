@@ -119,7 +119,8 @@ impl Simulation {
         self.reconcile_deployment(d);
     }
 
-    /// Marks the open rollouts of `d` as past their deadline.
+    /// Marks the open rollouts of `d` as past their deadline (each keeps
+    /// the first time; events.csv lists every time the condition turns).
     fn rollout_deadline_exceeded(&mut self, d: DeploymentId) {
         let now = self.engine.now();
         let deadline = self.scenario.workloads[d.idx()].progress_deadline;
@@ -127,9 +128,9 @@ impl Simulation {
         for r in self
             .rollouts
             .iter_mut()
-            .filter(|r| r.deployment == d && r.end.is_none() && r.deadline_exceeded.is_none())
+            .filter(|r| r.deployment == d && r.end.is_none())
         {
-            r.deadline_exceeded = Some(now);
+            r.deadline_exceeded.get_or_insert(now);
             revisions.push(r.revision);
         }
         let name = self.state.deployment(d).name.clone();

@@ -823,7 +823,7 @@ impl Simulation {
 
     /// Keeps one timer per node, at the earliest queued eviction of its
     /// active pods.
-    fn arm_node_eviction(&mut self, n: NodeId) {
+    pub(super) fn arm_node_eviction(&mut self, n: NodeId) {
         let due = self
             .state
             .node(n)
