@@ -118,9 +118,6 @@ impl Simulation {
         let Some(since) = p.hang_since else {
             return;
         };
-        if !p.is_active() {
-            return;
-        }
         let now = self.engine.now();
         let d = p.deployment.idx();
         let probe = self.scenario.workloads[d].readiness.clone();
@@ -129,6 +126,11 @@ impl Simulation {
         self.update_pod(pod, |p| p.hang_since = None);
         let name = self.pod_name(pod);
         self.log("container_recovered", name, String::new());
+        // A deleted pod (still running behind a partition) only answers
+        // again; no controller cares about its readiness.
+        if !self.state.pod(pod).is_active() {
+            return;
+        }
         match (phase, probe) {
             (PodPhase::Ready, probe) => {
                 // Back before the probe gave up: a failure threshold not
