@@ -229,7 +229,8 @@ pub struct Workload {
     pub priority: i32,
     /// `preemption_policy` (default `preempt_lower_priority`).
     pub preemption_policy: PreemptionPolicy,
-    /// `startup_time`: from the kubelet starting the pod to Ready (default 0 s).
+    /// `startup_time`: from the kubelet starting the pod to Ready (default
+    /// 0 s); with `readiness`, to the application answering its probe.
     pub startup_time: Dist,
     /// `termination_grace` (default 30 s).
     pub termination_grace: SimDuration,
