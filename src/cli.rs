@@ -550,7 +550,14 @@ pub fn describe(path: &Path, sc: &Scenario) -> String {
             Some(crate::scenario::Pdb::MaxUnavailable(v)) => format!(", pdb max_unavailable {v}"),
             None => String::new(),
         };
-        let pdb = format!("{pdb}{}", describe_scaling(w));
+        let mut pdb = format!("{pdb}{}", describe_scaling(w));
+        if let Some(r) = &w.readiness {
+            let _ = write!(
+                pdb,
+                ", readiness probe every {} (ready after {} success(es), not after {} failure(s))",
+                r.period, r.success_threshold, r.failure_threshold
+            );
+        }
         let s2z = match &w.scale_to_zero {
             Some(z) => format!(
                 ", scale_to_zero {} (service mean {:.3} s)",
@@ -786,9 +793,13 @@ pub fn summary_table(r: &RunResult) -> String {
     );
     out.push_str(&traffic_lines(r));
     for ro in &s.rollouts {
+        let deadline = ro
+            .deadline_exceeded_s
+            .map(|t| format!(" (ProgressDeadlineExceeded at {t:.0} s)"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "rollout {} r{} at {:.0} s: {} in {:.1} s, max pods {}, min available {}",
+            "rollout {} r{} at {:.0} s: {} in {:.1} s{deadline}, max pods {}, min available {}",
             ro.workload,
             ro.revision,
             ro.start_s,

@@ -10,6 +10,16 @@ use crate::sim::Action;
 /// Upstream default `revisionHistoryLimit`: old replica sets kept for rollback.
 pub const REVISION_HISTORY_LIMIT: usize = 10;
 
+/// Upstream `isScalingEvent`: an active replica set is annotated with
+/// another desired size than the deployment's (its replicas changed).
+pub fn is_scaling_event(state: &ClusterState, d: DeploymentId) -> bool {
+    let dep = state.deployment(d);
+    dep.replica_sets.iter().any(|&rs| {
+        let r = state.rs(rs);
+        r.replicas > 0 && r.desired_annotation.is_some_and(|a| a != dep.replicas)
+    })
+}
+
 /// One sync of the deployment: a scaling event is handled proportionally
 /// (`sync`), otherwise the strategy's rollout step runs (`rolloutRolling` /
 /// `rolloutRecreate`), then history beyond the limit is cleaned up.
@@ -40,11 +50,7 @@ pub fn reconcile(state: &ClusterState, d: DeploymentId, now: SimTime) -> Vec<Act
     };
     let mut actions = Vec::new();
 
-    // isScalingEvent: an active replica set annotated with another size.
-    let scaling = views
-        .iter()
-        .any(|v| v.replicas > 0 && v.desired_annotation.is_some_and(|a| a != dep.replicas));
-    if scaling {
+    if is_scaling_event(state, d) {
         let status_replicas: u32 = rss.iter().map(|&rs| state.rs_status_replicas(rs)).sum();
         let out = algo::scale(dep.replicas, dep.strategy, status_replicas, new_idx, &views);
         for (i, s) in out.iter().enumerate() {

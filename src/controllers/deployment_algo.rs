@@ -373,6 +373,21 @@ pub enum ProgressingReason {
     DeploymentResumed,
 }
 
+impl ProgressingReason {
+    /// Upstream's reason string (`deploymentutil` constants).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProgressingReason::NewReplicaSetCreated => "NewReplicaSetCreated",
+            ProgressingReason::FoundNewReplicaSet => "FoundNewReplicaSet",
+            ProgressingReason::ReplicaSetUpdated => "ReplicaSetUpdated",
+            ProgressingReason::NewReplicaSetAvailable => "NewReplicaSetAvailable",
+            ProgressingReason::ProgressDeadlineExceeded => "ProgressDeadlineExceeded",
+            ProgressingReason::DeploymentPaused => "DeploymentPaused",
+            ProgressingReason::DeploymentResumed => "DeploymentResumed",
+        }
+    }
+}
+
 /// The Deployment's `Progressing` condition, as the timeout check reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProgressingCondition {
@@ -407,6 +422,95 @@ pub fn deployment_timed_out(
         ProgressingReason::ProgressDeadlineExceeded => true,
         _ => condition.last_update_s + u64::from(deadline) < now_s,
     }
+}
+
+/// Upstream `SetDeploymentCondition` for the Progressing condition: a
+/// condition with the same reason (hence status) leaves the current one,
+/// its `lastUpdateTime` included, untouched.
+fn set_progressing(
+    current: ProgressingCondition,
+    reason: ProgressingReason,
+    now_s: u64,
+) -> ProgressingCondition {
+    if current.reason == reason {
+        current
+    } else {
+        ProgressingCondition {
+            reason,
+            last_update_s: now_s,
+        }
+    }
+}
+
+/// Upstream `syncRolloutStatus` (progress.go), for a deployment with a
+/// progress deadline: `current` is the Progressing condition in the stored
+/// status (already `NewReplicaSetCreated` if this sync created the new
+/// ReplicaSet), `old` the stored counters, `new` those just computed
+/// (`calculateStatus`). Returns the new condition:
+/// - a finished rollout (every pod updated, condition
+///   `NewReplicaSetAvailable`) is left alone;
+/// - `DeploymentComplete` -> `NewReplicaSetAvailable`;
+/// - else `DeploymentProgressing` -> `ReplicaSetUpdated` with a fresh
+///   `lastUpdateTime`, even when the reason was already that (the deadline
+///   counts from the last progress);
+/// - else `DeploymentTimedOut` -> `ProgressDeadlineExceeded`.
+///
+/// `now_s` is in whole seconds, as the API stores condition times.
+pub fn sync_rollout_status(
+    deployment_replicas: u32,
+    progress_deadline_seconds: u32,
+    current: ProgressingCondition,
+    old: &DeploymentStatusView,
+    new: &DeploymentStatusView,
+    now_s: u64,
+) -> ProgressingCondition {
+    let finished =
+        new.replicas == new.updated && current.reason == ProgressingReason::NewReplicaSetAvailable;
+    if finished {
+        current
+    } else if deployment_complete(deployment_replicas, new, 0, 0) {
+        set_progressing(current, ProgressingReason::NewReplicaSetAvailable, now_s)
+    } else if deployment_progressing(old, new) {
+        ProgressingCondition {
+            reason: ProgressingReason::ReplicaSetUpdated,
+            last_update_s: now_s,
+        }
+    } else if deployment_timed_out(Some(progress_deadline_seconds), Some(&current), now_s) {
+        set_progressing(current, ProgressingReason::ProgressDeadlineExceeded, now_s)
+    } else {
+        current
+    }
+}
+
+/// When the controller next syncs a stalled rollout to check its deadline
+/// (upstream `requeueStuckDeployment`), in milliseconds of simulated time;
+/// None when no check is due: the rollout is complete, already timed out,
+/// or finished (`NewReplicaSetAvailable` can never time out, so upstream's
+/// requeues of such a deployment change nothing). The check comes
+/// `lastUpdateTime + deadline - now` plus 1 s after `now_ms`, i.e. 1 s after
+/// the deadline; with less than 1 s left upstream requeues it rate-limited
+/// (a few ms), modelled as the first millisecond past the deadline.
+pub fn progress_check_at_ms(
+    progress_deadline_seconds: u32,
+    condition: ProgressingCondition,
+    complete: bool,
+    now_ms: u64,
+) -> Option<u64> {
+    use ProgressingReason::*;
+    if complete
+        || matches!(
+            condition.reason,
+            ProgressDeadlineExceeded | NewReplicaSetAvailable
+        )
+    {
+        return None;
+    }
+    let deadline_ms = (condition.last_update_s + u64::from(progress_deadline_seconds)) * 1000;
+    Some(if deadline_ms >= now_ms + 1000 {
+        deadline_ms + 1000
+    } else {
+        deadline_ms.max(now_ms) + 1
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1055,6 +1159,81 @@ mod tests {
         let updated = cond(ProgressingReason::ReplicaSetUpdated);
         assert!(!deployment_timed_out(Some(10), Some(&updated), 10));
         assert!(deployment_timed_out(Some(10), Some(&updated), 11));
+    }
+
+    /// The crash-looping rollout of tests/fidelity.rs: 10 replicas, new RS
+    /// created at 600.1 s (condition at 600 s, whole seconds), the last
+    /// progress (updated 3 -> 5) seen at 600.4 s (again 600 s), nothing
+    /// after. Deadline 600 s: each later sync asks for a check at
+    /// 600 + 600 + 1 = 1201 s; there 600 + 600 < 1201, so it is declared.
+    #[test]
+    fn rollout_status_progress_then_deadline() {
+        use ProgressingReason::*;
+        let st = |replicas, updated, available| DeploymentStatusView {
+            replicas,
+            updated,
+            ready: available,
+            available,
+        };
+        let created = ProgressingCondition {
+            reason: NewReplicaSetCreated,
+            last_update_s: 600,
+        };
+        // 600.1 s: nothing moved yet.
+        let c = sync_rollout_status(10, 600, created, &st(10, 0, 10), &st(10, 0, 10), 600);
+        assert_eq!(c, created);
+        assert_eq!(
+            progress_check_at_ms(600, c, false, 600_100),
+            Some(1_201_000)
+        );
+        // 600.2 s: 3 updated pods: progress.
+        let c = sync_rollout_status(10, 600, c, &st(10, 0, 10), &st(13, 3, 10), 600);
+        assert_eq!((c.reason, c.last_update_s), (ReplicaSetUpdated, 600));
+        // 630.4 s: no change, not late.
+        let c2 = sync_rollout_status(10, 600, c, &st(13, 5, 8), &st(13, 5, 8), 630);
+        assert_eq!(c2, c);
+        assert_eq!(
+            progress_check_at_ms(600, c2, false, 630_400),
+            Some(1_201_000)
+        );
+        // 1200 s is not late (strict); 1201 s is.
+        assert_eq!(
+            sync_rollout_status(10, 600, c, &st(13, 5, 8), &st(13, 5, 8), 1200),
+            c
+        );
+        let late = sync_rollout_status(10, 600, c, &st(13, 5, 8), &st(13, 5, 8), 1201);
+        assert_eq!(
+            (late.reason, late.last_update_s),
+            (ProgressDeadlineExceeded, 1201)
+        );
+        assert_eq!(progress_check_at_ms(600, late, false, 1_201_000), None);
+        // Stays timed out without progress; progress later resets it.
+        assert_eq!(
+            sync_rollout_status(10, 600, late, &st(13, 5, 8), &st(13, 5, 8), 2000),
+            late
+        );
+        let again = sync_rollout_status(10, 600, late, &st(13, 5, 8), &st(13, 6, 8), 2000);
+        assert_eq!(
+            (again.reason, again.last_update_s),
+            (ReplicaSetUpdated, 2000)
+        );
+        // Complete: NewReplicaSetAvailable, and no more checks.
+        let done = sync_rollout_status(10, 600, again, &st(11, 10, 9), &st(10, 10, 10), 2100);
+        assert_eq!(
+            (done.reason, done.last_update_s),
+            (NewReplicaSetAvailable, 2100)
+        );
+        assert_eq!(progress_check_at_ms(600, done, true, 2_100_000), None);
+        // A finished deployment that loses a pod is not re-estimated.
+        assert_eq!(
+            sync_rollout_status(10, 600, done, &st(10, 10, 10), &st(10, 10, 9), 9999),
+            done
+        );
+        // Less than a second left: checked just past the deadline.
+        assert_eq!(
+            progress_check_at_ms(600, c, false, 1_199_500),
+            Some(1_200_001)
+        );
     }
 
     #[test]

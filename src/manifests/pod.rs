@@ -757,14 +757,17 @@ fn tolerations(cx: &mut Cx, n: &Node, path: &str) -> Option<Node> {
             }
         }
         if let Some(ts) = m.get("tolerationSeconds") {
-            cx.warn(
-                ts.loc,
-                &m.path("tolerationSeconds"),
-                Problem::new(
-                    "per-pod tolerationSeconds is not modelled: pods on a NotReady node are \
-                     evicted after cluster.control_plane.default_toleration_seconds",
-                ),
-            );
+            // Seconds, as the scenario's bare numbers are; upstream treats
+            // a negative value as 0 (evict at once).
+            let v = match &ts.value {
+                Value::Int(i) if *i < 0 => Value::Int(0),
+                v => v.clone(),
+            };
+            let fp = m.path("tolerationSeconds");
+            fields.push((
+                "toleration_seconds",
+                Node::new(v, synth::at(cx, ts.loc, &fp)),
+            ));
         }
         out.push(synth::map(cx, item.loc, &p, fields));
     }

@@ -139,11 +139,13 @@ fn deployment_fields_map_onto_the_workload() {
       tolerations:
         - {key: dedicated, operator: Equal, value: frontend, effect: NoSchedule}
         - {operator: Exists, effect: \"\"}
+        - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 30}
 "
     .to_string()
         + ONE_CONTAINER;
     let spec = "  minReadySeconds: 10
   revisionHistoryLimit: 3
+  progressDeadlineSeconds: 120
   strategy:
     type: RollingUpdate
     rollingUpdate: {maxSurge: 50%, maxUnavailable: 1}
@@ -156,6 +158,7 @@ fn deployment_fields_map_onto_the_workload() {
     assert_eq!(w.memory, Bytes(1 << 30));
     assert_eq!(w.termination_grace, SimDuration::from_secs(45));
     assert_eq!(w.min_ready_seconds, SimDuration::from_secs(10));
+    assert_eq!(w.progress_deadline, SimDuration::from_secs(120));
     assert_eq!(
         w.strategy,
         Strategy::RollingUpdate {
@@ -167,8 +170,12 @@ fn deployment_fields_map_onto_the_workload() {
         w.node_selector.get("tier").map(String::as_str),
         Some("general")
     );
-    assert_eq!(w.tolerations.len(), 2);
+    assert_eq!(w.tolerations.len(), 3);
     assert!(w.tolerations[1].exists && w.tolerations[1].effect.is_none());
+    assert_eq!(
+        w.tolerations[2].toleration_seconds,
+        Some(SimDuration::from_secs(30))
+    );
     assert_eq!(w.startup_time, Dist::Fixed(SimDuration::ZERO));
     assert_eq!(w.slo_min_ready, 3, "the slo follows the replicas");
     let r = l.imports.unwrap();
@@ -1368,7 +1375,6 @@ fn unknown_and_unsupported_fields_warn_without_failing() {
         "nodeName binds pods without the scheduler",
         "only the default scheduler is modelled",
         "persistent volumes are not modelled",
-        "per-pod tolerationSeconds is not modelled",
         "host ports are not modelled",
         "startup probes are not modelled",
     ] {

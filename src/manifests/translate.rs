@@ -541,12 +541,15 @@ fn workload(
             ),
         );
     }
-    for f in ["revisionHistoryLimit", "progressDeadlineSeconds"] {
-        // Read for their type only: kubesim keeps 10 old ReplicaSets and
-        // reports a stalled rollout as not completed without a deadline.
-        if let Some(v) = spec.get(f) {
-            cx.u32(v, &spec.path(f));
+    if let Some(m) = spec.get("progressDeadlineSeconds") {
+        let p = spec.path("progressDeadlineSeconds");
+        if let Some(v) = cx.u32(m, &p) {
+            entries.push(("progress_deadline", synth::int(cx, m.loc, &p, v)));
         }
+    }
+    // Read for its type only: kubesim keeps 10 old ReplicaSets.
+    if let Some(v) = spec.get("revisionHistoryLimit") {
+        cx.u32(v, &spec.path("revisionHistoryLimit"));
     }
     let pod = pod::translate(cx, o, me, template, ctx)?;
     entries.extend(pod.entries.iter().cloned());

@@ -101,6 +101,9 @@ pub struct Node {
     pub lifecycle_timer: Option<EventId>,
     /// When the control plane marked it NotReady (taint time).
     pub not_ready_since: Option<SimTime>,
+    /// The taint eviction controller's next deletion of pods on this node
+    /// (the earliest of their scheduled evictions) and when it fires.
+    pub eviction_timer: Option<(EventId, SimTime)>,
 }
 
 impl Node {
@@ -136,6 +139,7 @@ impl Node {
             pods: Vec::new(),
             lifecycle_timer: None,
             not_ready_since: None,
+            eviction_timer: None,
         }
     }
 
@@ -181,9 +185,12 @@ pub enum PodPhase {
     Pending,
     /// Bound; the kubelet has not started it yet.
     Bound,
-    /// Containers starting; not ready yet.
+    /// Containers running, not ready: starting, or failing their
+    /// readiness probe (a hung application).
     Starting,
-    /// Ready (readiness probe passing).
+    /// Ready (readiness probe passing). A hung application stays Ready
+    /// until its probe has failed `failure_threshold` times, but does not
+    /// serve.
     Ready,
     /// Crash-looping: never becomes ready (a bad rollout).
     CrashLoop,
@@ -245,6 +252,20 @@ pub struct Pod {
     /// The scheduler preempted it (its `DisruptionTarget` condition with
     /// reason `PreemptionByScheduler`).
     pub preempted: bool,
+    /// Its deletion queued by the taint eviction controller (a tolerated
+    /// NoExecute taint with `toleration_seconds`).
+    pub taint_eviction: Option<crate::controllers::taint_eviction::ScheduledEviction>,
+    /// When its readiness probe worker started (the kubelet started the
+    /// pod): probes tick at this plus multiples of the period.
+    pub probe_anchor: SimTime,
+    /// First probe of the worker's current run of successes (None after a
+    /// failing probe): a container restarted after a crash continues it.
+    pub probe_run_since: Option<SimTime>,
+    /// The application stopped answering at this time (the workload's
+    /// `hang`); its container still runs.
+    pub hang_since: Option<SimTime>,
+    /// Pending hang start or hang end.
+    pub hang_timer: Option<EventId>,
 }
 
 impl Pod {
@@ -282,6 +303,11 @@ impl Pod {
             failed_attempts: 0,
             started_at: None,
             preempted: false,
+            taint_eviction: None,
+            probe_anchor: created_at,
+            probe_run_since: None,
+            hang_since: None,
+            hang_timer: None,
         }
     }
 

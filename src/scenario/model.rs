@@ -211,6 +211,9 @@ pub enum ScoreStrategy {
     },
 }
 
+/// Upstream default `progressDeadlineSeconds`.
+pub const DEFAULT_PROGRESS_DEADLINE: SimDuration = SimDuration::from_secs(600);
+
 /// One `workloads` item: a Deployment.
 #[derive(Clone, Debug)]
 pub struct Workload {
@@ -226,12 +229,17 @@ pub struct Workload {
     pub priority: i32,
     /// `preemption_policy` (default `preempt_lower_priority`).
     pub preemption_policy: PreemptionPolicy,
-    /// `startup_time`: from the kubelet starting the pod to Ready (default 0 s).
+    /// `startup_time`: from the kubelet starting the pod to Ready (default
+    /// 0 s); with `readiness`, to the application answering its probe.
     pub startup_time: Dist,
     /// `termination_grace` (default 30 s).
     pub termination_grace: SimDuration,
     /// `min_ready_seconds` (default 0).
     pub min_ready_seconds: SimDuration,
+    /// `progress_deadline` (upstream `progressDeadlineSeconds`, default
+    /// 600 s, whole seconds): a rollout with no progress for this long is
+    /// reported `ProgressDeadlineExceeded`.
+    pub progress_deadline: SimDuration,
     /// `strategy` (default rolling_update 25%/25%).
     pub strategy: Strategy,
     /// `node_selector`: pool labels a node must carry.
@@ -256,6 +264,13 @@ pub struct Workload {
     pub slo_target: Option<f64>,
     /// `crash`: container crash process.
     pub crash: Option<CrashProcess>,
+    /// `readiness`: the containers' readiness probe. None: a started pod
+    /// is Ready exactly `startup_time` after the kubelet starts it, and a
+    /// running container is always ready (upstream without a probe).
+    pub readiness: Option<ReadinessProbe>,
+    /// `hang`: the application stops answering while its container keeps
+    /// running (probes and requests fail), then recovers.
+    pub hang: Option<HangProcess>,
     /// `traffic`.
     pub traffic: Option<Traffic>,
     /// `hpa`.
@@ -278,6 +293,7 @@ impl Workload {
             startup_time: Dist::Fixed(SimDuration::ZERO),
             termination_grace: SimDuration::from_secs(30),
             min_ready_seconds: SimDuration::ZERO,
+            progress_deadline: DEFAULT_PROGRESS_DEADLINE,
             strategy: Strategy::default(),
             node_selector: BTreeMap::new(),
             tolerations: Vec::new(),
@@ -288,6 +304,8 @@ impl Workload {
             slo_follows_replicas: true,
             slo_target: None,
             crash: None,
+            readiness: None,
+            hang: None,
             traffic: None,
             hpa: None,
             scale_to_zero: None,
@@ -333,6 +351,11 @@ pub struct Toleration {
     pub value: String,
     /// `effect` (None matches every effect).
     pub effect: Option<TaintEffect>,
+    /// `toleration_seconds` (upstream `tolerationSeconds`, NoExecute only):
+    /// how long a pod stays bound to a node with a matching NoExecute taint
+    /// before the taint eviction controller deletes it; None tolerates it
+    /// forever.
+    pub toleration_seconds: Option<SimDuration>,
 }
 
 /// Topology keys kubesim models.
@@ -505,6 +528,43 @@ pub enum Pdb {
 pub struct CrashProcess {
     /// Time between crashes of one running container.
     pub mtbf: Dist,
+}
+
+/// `readiness: {initial_delay, period, success_threshold,
+/// failure_threshold}`: upstream's `readinessProbe` timings, with its
+/// defaults (0 s, 10 s, 1, 3). `timeoutSeconds` is upstream's default 1 s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadinessProbe {
+    /// `initial_delay` (`initialDelaySeconds`, default 0 s).
+    pub initial_delay: SimDuration,
+    /// `period` (`periodSeconds`, default 10 s).
+    pub period: SimDuration,
+    /// `success_threshold` (`successThreshold`, default 1).
+    pub success_threshold: u32,
+    /// `failure_threshold` (`failureThreshold`, default 3).
+    pub failure_threshold: u32,
+}
+
+impl Default for ReadinessProbe {
+    fn default() -> Self {
+        ReadinessProbe {
+            initial_delay: SimDuration::ZERO,
+            period: SimDuration::from_secs(10),
+            success_threshold: 1,
+            failure_threshold: 3,
+        }
+    }
+}
+
+/// `hang: {mtbf, duration}`: while a pod is Ready its application stops
+/// answering after a time drawn from `mtbf` (a bare duration is the mean
+/// of an exponential), for `duration` (a bare duration is fixed).
+#[derive(Clone, Debug)]
+pub struct HangProcess {
+    /// Time from Ready to the hang.
+    pub mtbf: Dist,
+    /// How long the application does not answer.
+    pub duration: Dist,
 }
 
 /// `traffic`: offered load on a workload.

@@ -60,6 +60,7 @@ const WORKLOAD: &[&str] = &[
     "startup_time",
     "termination_grace",
     "min_ready_seconds",
+    "progress_deadline",
     "strategy",
     "node_selector",
     "tolerations",
@@ -69,6 +70,8 @@ const WORKLOAD: &[&str] = &[
     "pdb",
     "slo",
     "crash",
+    "readiness",
+    "hang",
     "traffic",
     "hpa",
     "scale_to_zero",
@@ -882,6 +885,39 @@ fn resolve_workload(
         Cx::duration,
     );
     let min_ready_seconds = cx.or(&o, "min_ready_seconds", SimDuration::ZERO, Cx::seconds);
+    let progress_deadline = cx.or(
+        &o,
+        "progress_deadline",
+        DEFAULT_PROGRESS_DEADLINE,
+        |cx, n, p| whole_seconds(cx, n, p, 1),
+    );
+    // Upstream ValidateDeploymentSpec: progressDeadlineSeconds must be
+    // greater than minReadySeconds.
+    if let (Some(deadline), Some(min_ready)) = (progress_deadline, min_ready_seconds)
+        && deadline <= min_ready
+    {
+        let hint = "a pod counts as progress only once it has been ready for min_ready_seconds";
+        if o.has("progress_deadline") {
+            cx.report(
+                o.key_loc("progress_deadline"),
+                &o.path("progress_deadline"),
+                Problem::new(format!(
+                    "progress_deadline {deadline} must be greater than min_ready_seconds {min_ready}"
+                ))
+                .hint(hint),
+            );
+        } else {
+            cx.report(
+                o.key_loc("min_ready_seconds"),
+                &o.path("min_ready_seconds"),
+                Problem::new(format!(
+                    "min_ready_seconds {min_ready} must be less than progress_deadline \
+                     (default {deadline})"
+                ))
+                .hint(format!("{hint}; raise progress_deadline")),
+            );
+        }
+    }
     let strategy = cx.or(&o, "strategy", Strategy::default(), resolve_strategy);
     let node_selector = cx.or(&o, "node_selector", Default::default(), |cx, n, p| {
         let sel = cx.string_map(n, p)?;
@@ -941,6 +977,26 @@ fn resolve_workload(
         let mtbf = cx.req(&c, "mtbf", |cx, n, p| cx.positive_dist(n, p, true))?;
         Some(CrashProcess { mtbf })
     });
+    let readiness = cx.opt(&o, "readiness", resolve_readiness);
+    let hang = cx.opt(&o, "hang", |cx, n, p| {
+        let h = cx.obj(n, p, &["mtbf", "duration"])?;
+        let mtbf = cx.req(&h, "mtbf", |cx, n, p| cx.positive_dist(n, p, true));
+        let duration = cx.req(&h, "duration", |cx, n, p| cx.positive_dist(n, p, false));
+        Some(HangProcess {
+            mtbf: mtbf?,
+            duration: duration?,
+        })
+    });
+    // Scale-to-zero tracks its instances as serving or idle by their
+    // phase; an instance that hangs is not modelled.
+    if o.has("hang") && o.has("scale_to_zero") {
+        cx.report(
+            o.key_loc("hang"),
+            &o.path("hang"),
+            Problem::new("hang is not simulated for a scale_to_zero workload")
+                .hint("remove hang, or remove scale_to_zero"),
+        );
+    }
     let traffic = cx.opt(&o, "traffic", super::resolve_traffic::resolve_traffic);
     let hpa = cx.opt(&o, "hpa", super::resolve_traffic::resolve_hpa);
     let scale_to_zero = cx.opt(&o, "scale_to_zero", resolve_scale_to_zero);
@@ -1040,6 +1096,7 @@ fn resolve_workload(
         startup_time: startup_time?,
         termination_grace: termination_grace?,
         min_ready_seconds: min_ready_seconds?,
+        progress_deadline: progress_deadline?,
         strategy: strategy?,
         node_selector: node_selector?,
         tolerations: tolerations?,
@@ -1050,10 +1107,73 @@ fn resolve_workload(
         slo_min_ready: slo_min_ready?,
         slo_target: slo_target?,
         crash: crash?,
+        readiness: readiness?,
+        hang: hang?,
         traffic: traffic?,
         hpa: hpa?,
         scale_to_zero: scale_to_zero?,
     })
+}
+
+/// `readiness: {initial_delay, period, success_threshold,
+/// failure_threshold}` with upstream's defaults and validation (whole
+/// seconds; period and thresholds at least 1).
+fn resolve_readiness(cx: &mut Cx, n: &Node, path: &str) -> Option<ReadinessProbe> {
+    let o = cx.obj(
+        n,
+        path,
+        &[
+            "initial_delay",
+            "period",
+            "success_threshold",
+            "failure_threshold",
+        ],
+    )?;
+    let d = ReadinessProbe::default();
+    let initial_delay = cx.or(&o, "initial_delay", d.initial_delay, |cx, n, p| {
+        whole_seconds(cx, n, p, 0)
+    });
+    let period = cx.or(&o, "period", d.period, |cx, n, p| {
+        whole_seconds(cx, n, p, 1)
+    });
+    let success_threshold = cx.or(
+        &o,
+        "success_threshold",
+        d.success_threshold,
+        Cx::positive_u32,
+    );
+    let failure_threshold = cx.or(
+        &o,
+        "failure_threshold",
+        d.failure_threshold,
+        Cx::positive_u32,
+    );
+    Some(ReadinessProbe {
+        initial_delay: initial_delay?,
+        period: period?,
+        success_threshold: success_threshold?,
+        failure_threshold: failure_threshold?,
+    })
+}
+
+/// A duration in whole seconds of at least `min_s` (the upstream field is
+/// an integer number of seconds); a bare number is seconds.
+fn whole_seconds(cx: &mut Cx, n: &Node, path: &str, min_s: u64) -> Option<SimDuration> {
+    let d = cx.seconds(n, path)?;
+    if d.as_millis() % 1000 != 0 {
+        cx.report(
+            n.loc,
+            path,
+            Problem::new(format!("must be whole seconds, got {d}"))
+                .hint("Kubernetes counts this field in seconds"),
+        );
+        return None;
+    }
+    if d.as_millis() < min_s * 1000 {
+        cx.err(n.loc, path, format!("must be at least {min_s}s, got {d}"));
+        return None;
+    }
+    Some(d)
 }
 
 /// The largest node's cpu and memory (each over all pools).
@@ -1204,13 +1324,18 @@ fn resolve_strategy(cx: &mut Cx, n: &Node, path: &str) -> Option<Strategy> {
 }
 
 fn resolve_toleration(cx: &mut Cx, n: &Node, path: &str) -> Option<Toleration> {
-    let o = cx.obj(n, path, &["key", "operator", "value", "effect"])?;
+    let o = cx.obj(
+        n,
+        path,
+        &["key", "operator", "value", "effect", "toleration_seconds"],
+    )?;
     let key = cx.or(&o, "key", String::new(), Cx::string);
     let exists = cx.or(&o, "operator", false, |cx, n, p| {
         Some(cx.choice(n, p, &["Equal", "Exists"])? == "Exists")
     });
     let value = cx.or(&o, "value", String::new(), Cx::string);
     let effect = cx.opt(&o, "effect", effect);
+    let toleration_seconds = cx.opt(&o, "toleration_seconds", Cx::seconds);
     let (key, exists, value) = (key?, exists?, value?);
     // The same rules as Kubernetes' toleration validation.
     if exists && !value.is_empty() {
@@ -1230,11 +1355,23 @@ fn resolve_toleration(cx: &mut Cx, n: &Node, path: &str) -> Option<Toleration> {
         );
         return None;
     }
+    let (effect, toleration_seconds) = (effect?, toleration_seconds?);
+    // Upstream ValidateTolerations: tolerationSeconds needs effect NoExecute.
+    if toleration_seconds.is_some() && effect != Some(TaintEffect::NoExecute) {
+        cx.report(
+            o.key_loc("toleration_seconds"),
+            &o.path("toleration_seconds"),
+            Problem::new("toleration_seconds needs effect NoExecute")
+                .hint("add `effect: NoExecute`, or remove toleration_seconds"),
+        );
+        return None;
+    }
     Some(Toleration {
         key,
         exists,
         value,
-        effect: effect?,
+        effect,
+        toleration_seconds,
     })
 }
 

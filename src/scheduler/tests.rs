@@ -522,6 +522,7 @@ fn taint_toleration_score_counts_untolerated_prefer_no_schedule() {
             exists: true,
             value: String::new(),
             effect: None,
+            toleration_seconds: None,
         },
         // NoSchedule only: plays no part in scoring.
         Toleration {
@@ -529,6 +530,7 @@ fn taint_toleration_score_counts_untolerated_prefer_no_schedule() {
             exists: true,
             value: String::new(),
             effect: Some(TaintEffect::NoSchedule),
+            toleration_seconds: None,
         },
     ];
     let web = fx.add_workload(w);
@@ -580,6 +582,7 @@ fn taint_toleration_and_unschedulable_filters() {
         exists: true,
         value: String::new(),
         effect: None,
+        toleration_seconds: None,
     }];
     for n in [tainted, not_ready, cordoned] {
         assert_eq!(fx.filter(pod, n), Ok(()));

@@ -287,6 +287,9 @@ impl Simulation {
         if let Some(t) = self.state.nodes[n.idx()].lifecycle_timer.take() {
             self.engine.cancel(t);
         }
+        if let Some((t, _)) = self.state.nodes[n.idx()].eviction_timer.take() {
+            self.engine.cancel(t);
+        }
         let now = self.engine.now();
         for pod in self.state.node(n).pods.clone() {
             self.cancel_pod_timers(pod);

@@ -33,11 +33,16 @@ pub enum Event {
     /// Node lifecycle controller sees a renewed lease -> Ready, taints
     /// removed, pending evictions cancelled.
     NodeReadyAgain(NodeId),
-    /// Taint eviction controller: tolerationSeconds after the NoExecute
-    /// taint -> the node's pods are deleted, ReplicaSets replace them.
+    /// Taint eviction controller: the earliest scheduled eviction of a pod
+    /// on the node (its tolerationSeconds after the NoExecute taint) -> the
+    /// pods due are deleted, ReplicaSets replace them.
     TaintEviction(NodeId),
     /// Deployment controller sync (woken by watches) -> replica set scaling.
     DeploymentSync(DeploymentId),
+    /// Deployment controller: a stalled rollout requeued for its progress
+    /// deadline (`requeueStuckDeployment`) -> a sync, which may set
+    /// `ProgressDeadlineExceeded`.
+    ProgressCheck(DeploymentId),
     /// ReplicaSet controller sync (woken by watches) -> pod creation/deletion.
     ReplicaSetSync(RsId),
     /// Scheduler: drain the active queue -> bindings.
@@ -78,6 +83,16 @@ pub enum Event {
     PodCrashed(PodId),
     /// CrashLoopBackOff elapsed -> the container starts again.
     ContainerRestart(PodId),
+    /// A Ready pod's application stops answering (the workload's `hang`)
+    /// -> it stops serving; its readiness probe starts failing.
+    PodHangs(PodId),
+    /// A hung application answers again -> it serves again, or, if the
+    /// probe marked it not ready, is Ready after `success_threshold`
+    /// successful probes.
+    PodRecovers(PodId),
+    /// The readiness probe failed `failure_threshold` times in a row -> the
+    /// pod is not ready and leaves the endpoints.
+    ProbeFailed(PodId),
     /// A spot node gets its reclamation notice -> cordon and drain.
     SpotNotice(NodeId),
     /// A spot node is taken by the provider -> its pods are gone; a

@@ -42,8 +42,9 @@ impl Simulation {
             let node = p.node.map(|n| self.state.node(n));
             let d = p.deployment.idx();
             let ep = p.is_api_ready();
-            let running_ready =
-                p.phase == crate::model::PodPhase::Ready && node.is_some_and(|n| n.is_up());
+            let running_ready = p.phase == crate::model::PodPhase::Ready
+                && p.hang_since.is_none()
+                && node.is_some_and(|n| n.is_up());
             let partitioned = node.is_some_and(|n| n.partitioned > 0);
             serving[d] += u32::from(running_ready && (ep || partitioned));
             endpoints[d] += u32::from(ep);

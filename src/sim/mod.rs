@@ -19,6 +19,8 @@ mod faults;
 mod hpa;
 mod invariants;
 mod preemption;
+mod probes;
+mod progress;
 mod result;
 mod scale_to_zero;
 mod support;
@@ -81,6 +83,7 @@ pub struct Simulation {
     rng_startup: Vec<SimRng>,
     rng_node_failure: Vec<Option<SimRng>>,
     rng_crash: Vec<SimRng>,
+    rng_hang: Vec<SimRng>,
     domains: Vec<faults::Domain>,
     drains: Vec<disruption::DrainState>,
     upgrades: Vec<disruption::UpgradeState>,
@@ -95,6 +98,7 @@ pub struct Simulation {
     workload_metrics: Vec<WorkloadMetrics>,
     cluster_metrics: ClusterMetrics,
     rollouts: Vec<RolloutTracker>,
+    progress: Vec<progress::DeploymentProgress>,
     samples: Vec<Sample>,
     log: Vec<EventRecord>,
     invariant_violations: Vec<String>,
@@ -146,6 +150,11 @@ impl Simulation {
                 .iter()
                 .map(|w| streams.stream(&format!("crash/{}", w.name)))
                 .collect(),
+            rng_hang: scenario
+                .workloads
+                .iter()
+                .map(|w| streams.stream(&format!("hang/{}", w.name)))
+                .collect(),
             domains: Vec::new(),
             drains: Vec::new(),
             upgrades: Vec::new(),
@@ -173,6 +182,7 @@ impl Simulation {
                 .collect(),
             cluster_metrics: ClusterMetrics::default(),
             rollouts: Vec::new(),
+            progress: Vec::new(),
             samples: Vec::new(),
             log: Vec::new(),
             invariant_violations: Vec::new(),
@@ -270,12 +280,16 @@ impl Simulation {
                     p.warm = true;
                     p.started_at = Some(SimTime::ZERO);
                     p.timer = None;
+                    // Probed (successfully) since the start of time.
+                    p.probe_anchor = SimTime::ZERO;
+                    p.probe_run_since = Some(SimTime::ZERO);
                 });
             }
         }
         for m in &mut self.workload_metrics {
             m.reset_incidents();
         }
+        self.init_progress();
         // Everything at time zero is settled; clear the kubelet timers that
         // the binding above scheduled.
         self.engine = Engine::new();
@@ -289,6 +303,13 @@ impl Simulation {
             self.queue.move_all_to_active_or_backoff(SimTime::ZERO);
             self.ensure_scheduler_cycle(SimTime::ZERO);
         }
+        // Evictions queued by the bindings (pods tolerating a pool's
+        // NoExecute taint for a while) are timed on the new engine.
+        for n in 0..self.state.nodes.len() {
+            let n = NodeId(n as u32);
+            self.state.nodes[n.idx()].eviction_timer = None;
+            self.arm_node_eviction(n);
+        }
 
         // Warm pods have been Ready since time zero: their crash clocks run.
         for pid in 0..self.state.pods.len() {
@@ -300,6 +321,14 @@ impl Simulation {
                 let ttf = c.mtbf.sample(&mut self.rng_crash[d]);
                 let t = self.engine.schedule_in(ttf, Event::PodCrashed(pod));
                 self.state.pods[pod.idx()].crash_timer = Some(t);
+            }
+        }
+        // And their hang clocks (drawn after every crash clock, from their
+        // own streams, so scenarios without `hang` are unchanged).
+        for pid in 0..self.state.pods.len() {
+            let pod = PodId(pid as u32);
+            if self.state.pod(pod).phase == PodPhase::Ready {
+                self.arm_hang(pod);
             }
         }
         // Failure processes, timeline, samples.
@@ -352,6 +381,7 @@ impl Simulation {
             pods: Vec::new(),
             lifecycle_timer: None,
             not_ready_since: None,
+            eviction_timer: None,
         });
         self.rng_node_failure.push(None);
         let (cpu, memory) = (p.cpu.0, p.memory.0);
@@ -418,6 +448,7 @@ impl Simulation {
             Event::NodeNotReady(node) => self.on_node_not_ready(node),
             Event::NodeReadyAgain(node) => self.on_node_ready_again(node),
             Event::TaintEviction(node) => self.on_taint_eviction(node),
+            Event::ProgressCheck(d) => self.on_progress_check(d),
             Event::DeploymentSync(d) => {
                 self.deployment_sync_pending[d.idx()] = false;
                 self.reconcile_deployment(d);
@@ -448,6 +479,9 @@ impl Simulation {
             Event::Uncordon { node, drain } => self.on_uncordon(node, drain),
             Event::PodCrashed(pod) => self.on_pod_crashed(pod),
             Event::ContainerRestart(pod) => self.on_container_restart(pod),
+            Event::PodHangs(pod) => self.on_pod_hangs(pod),
+            Event::PodRecovers(pod) => self.on_pod_recovers(pod),
+            Event::ProbeFailed(pod) => self.on_probe_failed(pod),
             Event::SpotNotice(n) => self.on_spot_notice(n),
             Event::SpotReclaim(n) => self.on_spot_reclaim(n),
             Event::NodeJoins {
@@ -476,6 +510,7 @@ impl Simulation {
     fn needs_control_plane(&self, ev: &Event) -> bool {
         match ev {
             Event::DeploymentSync(_)
+            | Event::ProgressCheck(_)
             | Event::ReplicaSetSync(_)
             | Event::SchedulerCycle
             | Event::UnschedulableFlush
@@ -525,10 +560,15 @@ impl Simulation {
 
     fn reconcile_deployment(&mut self, d: DeploymentId) {
         let now = self.engine.now();
+        let scaling = controllers::deployment::is_scaling_event(&self.state, d);
         let actions = controllers::deployment::reconcile(&self.state, d, now);
+        let created = actions
+            .iter()
+            .any(|a| matches!(a, Action::CreateReplicaSet { .. }));
         for a in actions {
             self.apply(a);
         }
+        self.sync_progress(d, scaling, created);
         self.track_rollouts(d);
     }
 

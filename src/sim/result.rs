@@ -19,6 +19,12 @@ pub(super) struct RolloutTracker {
     pub superseded: bool,
     pub max_total_pods: u32,
     pub min_available: u32,
+    /// When the deployment's Progressing condition became
+    /// `ProgressDeadlineExceeded` during this rollout.
+    pub deadline_exceeded: Option<SimTime>,
+    /// The condition's reason when the rollout ended (completed or
+    /// superseded); an open rollout reports the reason at the end of the run.
+    pub reason: Option<crate::controllers::deployment_algo::ProgressingReason>,
 }
 
 /// One entry of the `rollouts` list in summary.json.
@@ -39,6 +45,16 @@ pub struct RolloutSummary {
     pub max_total_pods: u32,
     /// Smallest number of available pods during the rollout.
     pub min_available: u32,
+    /// The reason of the Deployment's `Progressing` condition when the
+    /// rollout ended (or the run did): `NewReplicaSetAvailable` when it
+    /// completed, `ProgressDeadlineExceeded` when it stalled for longer
+    /// than `progress_deadline`, `ReplicaSetUpdated` or
+    /// `NewReplicaSetCreated` while it was still progressing.
+    pub reason: &'static str,
+    /// When the progress deadline was declared exceeded, seconds (null if
+    /// never). Upstream only reports it: the rollout goes on, and may still
+    /// complete.
+    pub deadline_exceeded_s: Option<f64>,
 }
 
 /// summary.json.
@@ -154,6 +170,11 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
             completed: r.end.is_some() && !r.superseded,
             max_total_pods: r.max_total_pods,
             min_available: r.min_available,
+            reason: r
+                .reason
+                .unwrap_or_else(|| sim.progressing_reason(r.deployment))
+                .as_str(),
+            deadline_exceeded_s: r.deadline_exceeded.map(SimTime::as_secs_f64),
         })
         .collect();
     let mut cluster = sim.cluster_metrics.summary(end);

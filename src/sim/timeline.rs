@@ -55,6 +55,7 @@ impl Simulation {
                 let now = self.engine.now();
                 // A rollout that starts before the previous one completed
                 // supersedes it, as a new template does in Kubernetes.
+                let reason = self.progressing_reason(d);
                 for r in self
                     .rollouts
                     .iter_mut()
@@ -62,6 +63,7 @@ impl Simulation {
                 {
                     r.superseded = true;
                     r.end = Some(now);
+                    r.reason = Some(reason);
                 }
                 let active = self.workload_metrics[workload].active_pods;
                 let available = self.available(d);
@@ -73,6 +75,8 @@ impl Simulation {
                     superseded: false,
                     max_total_pods: active,
                     min_available: available,
+                    deadline_exceeded: None,
+                    reason: None,
                 });
                 self.log("rollout_started", name, format!("revision {rev}"));
                 self.enqueue_deployment(d);
@@ -219,6 +223,7 @@ impl Simulation {
         // Generations are always observed: decisions apply synchronously.
         let complete = deployment_algo::deployment_complete(dep.replicas, &status, 0, 0);
         let name = dep.name.clone();
+        let reason = self.progressing_reason(d);
         let mut done = None;
         for r in self
             .rollouts
@@ -228,6 +233,7 @@ impl Simulation {
             r.min_available = r.min_available.min(available);
             if complete {
                 r.end = Some(now);
+                r.reason = Some(reason);
                 done = Some((r.revision, now.since(r.start)));
             }
         }

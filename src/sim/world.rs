@@ -47,7 +47,10 @@ impl Simulation {
         // Serving: the container is ready on a running machine, and traffic
         // reaches it: through the endpoints, or, behind a partition, from
         // clients on its side (both copies serve until the partition heals).
-        let running_ready = p.phase == PodPhase::Ready && node.is_some_and(|n| n.is_up());
+        // A hung application is Ready (until its probe says otherwise) but
+        // does not serve.
+        let running_ready =
+            p.phase == PodPhase::Ready && p.hang_since.is_none() && node.is_some_and(|n| n.is_up());
         let partitioned = node.is_some_and(|n| n.partitioned > 0);
         PodFlags {
             active: p.is_active(),
@@ -275,6 +278,13 @@ impl Simulation {
         let lat = self.watch_latency();
         let t = self.engine.schedule_in(lat, Event::KubeletStart(pod));
         self.state.pods[pod.idx()].timer = Some(t);
+        // The taint eviction controller sees the pod land on a node with
+        // NoExecute taints (a pool's, tolerated for a while).
+        let taints = self.no_execute_taints(node);
+        if !taints.is_empty() {
+            self.process_pod_taints(pod, &taints);
+            self.arm_node_eviction(node);
+        }
     }
 
     pub(super) fn on_kubelet_start(&mut self, pod: PodId) {
@@ -286,11 +296,13 @@ impl Simulation {
         if !p.is_active() || !self.state.node(n).heartbeats() {
             return;
         }
-        self.start_containers(pod);
+        self.start_containers(pod, true);
     }
 
-    /// Containers start (first start, or restart after the node came back).
-    fn start_containers(&mut self, pod: PodId) {
+    /// Containers start: a first start or a restart after the machine came
+    /// back (`new_worker`: the kubelet starts the pod's probe worker), or a
+    /// restart after a crash (the worker keeps ticking).
+    fn start_containers(&mut self, pod: PodId, new_worker: bool) {
         // A start supersedes any pending kubelet step (e.g. a KubeletStart
         // still in flight when the machine restarted).
         if let Some(t) = self.state.pods[pod.idx()].timer.take() {
@@ -304,12 +316,21 @@ impl Simulation {
         let crash = template.crash_probability > 0.0
             && self.rng_startup[d].random::<f64>() < template.crash_probability;
         let startup = template.startup_time.sample(&mut self.rng_startup[d]);
+        // Without a probe the pod is Ready once started (`startup_time`);
+        // with one, at the probe that completes its successes.
+        let ready_at = self.probed_ready_at(pod, new_worker, startup);
         if crash {
             self.update_pod(pod, |p| p.phase = PodPhase::CrashLoop);
             return;
         }
-        self.update_pod(pod, |p| p.phase = PodPhase::Starting);
-        let t = self.engine.schedule_in(startup, Event::PodReady(pod));
+        self.update_pod(pod, |p| {
+            p.phase = PodPhase::Starting;
+            p.hang_since = None;
+        });
+        let t = match ready_at {
+            Some(at) => self.engine.schedule_at(at, Event::PodReady(pod)),
+            None => self.engine.schedule_in(startup, Event::PodReady(pod)),
+        };
         self.state.pods[pod.idx()].timer = Some(t);
     }
 
@@ -346,6 +367,7 @@ impl Simulation {
             let t = self.engine.schedule_in(ttf, Event::PodCrashed(pod));
             self.state.pods[pod.idx()].crash_timer = Some(t);
         }
+        self.arm_hang(pod);
         let min_ready = self.state.deployment(d).min_ready;
         if min_ready > SimDuration::ZERO {
             // Upstream requeues after minReadySeconds so that availability,
@@ -426,11 +448,16 @@ impl Simulation {
             (CRASH_BACKOFF_INITIAL.as_millis() << (streak - 1).min(16))
                 .min(CRASH_BACKOFF_MAX.as_millis()),
         );
+        // The process exits: the kubelet reports the container not ready
+        // at once (`UpdatePodStatus`: not running -> not ready), whatever
+        // the probe's failure threshold. A hang in progress ends with it.
+        self.crash_ends_hang(pod);
         self.update_pod(pod, |p| {
             p.phase = PodPhase::BackOff;
             p.restarts += 1;
             p.crash_streak = streak;
             p.last_crash = Some(now);
+            p.hang_since = None;
         });
         let name = self.pod_name(pod);
         self.log("container_crashed", name, format!("restart in {backoff}"));
@@ -451,7 +478,7 @@ impl Simulation {
         }
         let now = self.engine.now();
         self.state.pods[pod.idx()].last_restart = Some(now);
-        self.start_containers(pod);
+        self.start_containers(pod, false);
     }
 
     pub(super) fn on_pod_terminated(&mut self, pod: PodId) {
@@ -571,7 +598,7 @@ impl Simulation {
 
     pub(super) fn cancel_pod_timers(&mut self, pod: PodId) {
         let p = &mut self.state.pods[pod.idx()];
-        let timers = [p.timer.take(), p.crash_timer.take()];
+        let timers = [p.timer.take(), p.crash_timer.take(), p.hang_timer.take()];
         for t in timers.into_iter().flatten() {
             self.engine.cancel(t);
         }
@@ -642,7 +669,7 @@ impl Simulation {
                 continue;
             }
             self.update_pod(pod, |p| p.phase = PodPhase::Bound);
-            self.start_containers(pod);
+            self.start_containers(pod, true);
         }
     }
 
@@ -675,7 +702,7 @@ impl Simulation {
             }
             if p.is_active() {
                 if p.phase == PodPhase::Bound && p.timer.is_none() {
-                    self.start_containers(pod);
+                    self.start_containers(pod, true);
                 }
                 continue;
             }
@@ -699,11 +726,6 @@ impl Simulation {
             return;
         }
         let now = self.engine.now();
-        let tol = self
-            .scenario
-            .cluster
-            .control_plane
-            .default_toleration_seconds;
         self.update_node(n, |node| {
             node.ready = false;
             node.not_ready_since = Some(now);
@@ -721,8 +743,9 @@ impl Simulation {
             self.enqueue_replica_set(rs);
             self.enqueue_deployment(d);
         }
-        let t = self.engine.schedule_in(tol, Event::TaintEviction(n));
-        self.state.nodes[n.idx()].lifecycle_timer = Some(t);
+        // The unreachable:NoExecute taint: the taint eviction controller
+        // queues each pod's deletion after its toleration.
+        self.process_node_taints(n);
     }
 
     pub(super) fn on_node_ready_again(&mut self, n: NodeId) {
@@ -748,20 +771,107 @@ impl Simulation {
         }
         let name = self.state.node(n).name.clone();
         self.log("node_ready", name, "lease renewed; taints removed".into());
+        // Without the unreachable taint, queued evictions are cancelled
+        // (unless a pool NoExecute taint keeps one queued).
+        self.process_node_taints(n);
         self.cluster_changed();
     }
 
-    pub(super) fn on_taint_eviction(&mut self, n: NodeId) {
-        self.state.nodes[n.idx()].lifecycle_timer = None;
-        if self.state.node(n).ready {
+    /// The node's NoExecute taints as the taint eviction controller sees
+    /// them: the pool's, then the control plane's.
+    fn no_execute_taints(&self, n: NodeId) -> Vec<crate::scenario::Taint> {
+        let node = self.state.node(n);
+        node.taints
+            .iter()
+            .cloned()
+            .chain(crate::scheduler::plugins::taint_toleration::control_plane_taints(node))
+            .filter(|t| t.effect == crate::scenario::TaintEffect::NoExecute)
+            .collect()
+    }
+
+    /// Upstream `handleNodeUpdate`: every pod on the node is processed
+    /// against its NoExecute taints.
+    fn process_node_taints(&mut self, n: NodeId) {
+        let taints = self.no_execute_taints(n);
+        for pod in self.state.node(n).pods.clone() {
+            self.process_pod_taints(pod, &taints);
+        }
+        self.arm_node_eviction(n);
+    }
+
+    /// Upstream `processPodOnNode` for one pod with its admitted
+    /// tolerations (its own plus the DefaultTolerationSeconds defaults).
+    fn process_pod_taints(&mut self, pod: PodId, taints: &[crate::scenario::Taint]) {
+        use crate::controllers::taint_eviction::{self as te, EvictionStep};
+        let p = self.state.pod(pod);
+        if !p.is_active() {
             return;
         }
-        for pod in self.state.node(n).pods.clone() {
-            self.apply(Action::DeletePod {
-                pod,
-                reason: DeleteReason::TaintEviction,
-            });
+        let defaults = self
+            .scenario
+            .cluster
+            .control_plane
+            .default_toleration_seconds;
+        let own = &self.scenario.workloads[p.deployment.idx()].tolerations;
+        let verdict = te::verdict(taints, &te::admitted(own, defaults));
+        match te::process_pod_on_node(verdict, p.taint_eviction, self.engine.now()) {
+            EvictionStep::DeleteNow => {
+                self.state.pods[pod.idx()].taint_eviction = None;
+                self.apply(Action::DeletePod {
+                    pod,
+                    reason: DeleteReason::TaintEviction,
+                });
+            }
+            EvictionStep::Schedule(s) => self.state.pods[pod.idx()].taint_eviction = s,
         }
+    }
+
+    /// Keeps one timer per node, at the earliest queued eviction of its
+    /// active pods.
+    pub(super) fn arm_node_eviction(&mut self, n: NodeId) {
+        let due = self
+            .state
+            .node(n)
+            .pods
+            .iter()
+            .map(|p| self.state.pod(*p))
+            .filter(|p| p.is_active())
+            .filter_map(|p| p.taint_eviction.map(|s| s.due))
+            .min();
+        let current = self.state.node(n).eviction_timer;
+        if current.map(|(_, at)| at) == due {
+            return;
+        }
+        if let Some((t, _)) = current {
+            self.engine.cancel(t);
+        }
+        self.state.nodes[n.idx()].eviction_timer =
+            due.map(|at| (self.engine.schedule_at(at, Event::TaintEviction(n)), at));
+    }
+
+    pub(super) fn on_taint_eviction(&mut self, n: NodeId) {
+        let now = self.engine.now();
+        // A replay after a control-plane outage may come after the timer
+        // was re-armed; only a timer that is due is consumed.
+        if self
+            .state
+            .node(n)
+            .eviction_timer
+            .is_some_and(|(_, at)| at <= now)
+        {
+            self.state.nodes[n.idx()].eviction_timer = None;
+        }
+        for pod in self.state.node(n).pods.clone() {
+            let p = self.state.pod(pod);
+            if p.is_active() && p.taint_eviction.is_some_and(|s| s.due <= now) {
+                self.state.pods[pod.idx()].taint_eviction = None;
+                self.apply(Action::DeletePod {
+                    pod,
+                    reason: DeleteReason::TaintEviction,
+                });
+            }
+        }
+        self.arm_node_eviction(n);
     }
 
     /// Takes a set of nodes down by a scenario event for `duration`.

@@ -9,7 +9,9 @@
 //! - `rollouts.duration_s_mean`, `rollouts.duration_s_max`: over the
 //!   rollouts of the run;
 //! - `rollouts.max_total_pods_max`: the most pods any rollout had;
-//!   `rollouts.min_available_min`: the fewest available during any rollout.
+//!   `rollouts.min_available_min`: the fewest available during any rollout;
+//! - `rollouts.deadline_exceeded`: rollouts that exceeded their progress
+//!   deadline (`ProgressDeadlineExceeded`), e.g. for a CI gate.
 //!
 //! The four last are 0 in a run without rollouts. Node pool upgrades give
 //! `upgrades.count`, `upgrades.completed`, `upgrades.duration_s_max` and
@@ -73,7 +75,7 @@ fn fields<T: Serialize>(block: &T) -> Vec<(String, f64)> {
         .collect()
 }
 
-fn rollout_metrics(rollouts: &[RolloutSummary]) -> [(&'static str, f64); 6] {
+fn rollout_metrics(rollouts: &[RolloutSummary]) -> [(&'static str, f64); 7] {
     let n = rollouts.len();
     let durations = rollouts.iter().map(|r| r.duration_s);
     let (mean, max) = if n == 0 {
@@ -99,6 +101,13 @@ fn rollout_metrics(rollouts: &[RolloutSummary]) -> [(&'static str, f64); 6] {
         (
             "rollouts.min_available_min",
             f64::from(rollouts.iter().map(|r| r.min_available).min().unwrap_or(0)),
+        ),
+        (
+            "rollouts.deadline_exceeded",
+            rollouts
+                .iter()
+                .filter(|r| r.deadline_exceeded_s.is_some())
+                .count() as f64,
         ),
     ]
 }

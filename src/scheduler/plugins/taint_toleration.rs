@@ -9,20 +9,19 @@
 //! cordoned node carries `node.kubernetes.io/unschedulable:NoSchedule`, a
 //! NotReady one `node.kubernetes.io/unreachable` with NoSchedule and
 //! NoExecute. Every pod tolerates `not-ready` and `unreachable` NoExecute
-//! (the DefaultTolerationSeconds admission plugin adds both, for 300 s), so
-//! the NoSchedule taint is the one that keeps new pods off a NotReady node.
+//! (its own tolerations, or those the DefaultTolerationSeconds admission
+//! plugin adds), so the NoSchedule taint is the one that keeps new pods off
+//! a NotReady node.
 
 use crate::model::{Node, NodeId, tolerates};
 use crate::scenario::{Taint, TaintEffect, Toleration};
 use crate::scheduler::cycle::{Code, CycleContext, FilterPlugin, Rejection, ScorePlugin};
 use crate::scheduler::score::{self, MAX_NODE_SCORE};
 
+pub use crate::controllers::taint_eviction::{NOT_READY, UNREACHABLE};
+
 /// Upstream plugin name.
 pub const NAME: &str = "TaintToleration";
-/// Taint key of a NotReady node whose lease expired.
-pub const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
-/// Taint key of a node whose Ready condition is False.
-pub const NOT_READY: &str = "node.kubernetes.io/not-ready";
 /// The filter's reason for the control plane's NoSchedule unreachable taint,
 /// formatted as upstream formats every untolerated taint (`{key: value}`).
 pub const UNREACHABLE_REASON: &str =
@@ -52,20 +51,9 @@ pub fn control_plane_taints(node: &Node) -> impl Iterator<Item = Taint> {
     v.into_iter()
 }
 
-/// The tolerations every pod gets from the DefaultTolerationSeconds
-/// admission plugin (the seconds only matter to taint-based eviction).
-pub fn default_tolerations() -> [Toleration; 2] {
-    [NOT_READY, UNREACHABLE].map(|key| Toleration {
-        key: key.to_string(),
-        exists: true,
-        value: String::new(),
-        effect: Some(TaintEffect::NoExecute),
-    })
-}
-
 struct Filter<'a> {
     tolerations: Vec<&'a Toleration>,
-    defaults: [Toleration; 2],
+    defaults: Vec<Toleration>,
 }
 
 impl Filter<'_> {
@@ -75,11 +63,15 @@ impl Filter<'_> {
     }
 }
 
-/// PreFilter: the pod's tolerations, with the admission defaults.
+/// PreFilter: the pod's tolerations, with the admission defaults (the
+/// seconds only matter to taint-based eviction).
 pub fn pre_filter<'a>(cx: &CycleContext<'a>) -> Option<Box<dyn FilterPlugin + 'a>> {
     Some(Box::new(Filter {
         tolerations: cx.workload.tolerations.iter().collect(),
-        defaults: default_tolerations(),
+        defaults: crate::controllers::taint_eviction::admission_defaults(
+            &cx.workload.tolerations,
+            crate::engine::SimDuration::ZERO,
+        ),
     }))
 }
 
