@@ -6,4 +6,5 @@ pub mod cluster_autoscaler;
 pub mod deployment;
 pub mod deployment_algo;
 pub mod hpa_algo;
+pub mod job;
 pub mod replicaset;
