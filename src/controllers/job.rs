@@ -67,7 +67,7 @@ pub struct BackoffRecord {
 }
 
 impl BackoffRecord {
-    /// A pod succeeded at `at`. Pods finish in time order here, so applying
+    /// A pod succeeded. Pods finish in time order here, so applying
     /// them one by one gives what `newBackoffRecord` computes from a batch
     /// (a success resets; failures after the last success count).
     pub fn record_success(&mut self) {
@@ -78,7 +78,8 @@ impl BackoffRecord {
     /// terminating pod: `getFinishedTime`).
     pub fn record_failure(&mut self, at: SimTime) {
         self.failures_after_last_success += 1;
-        self.last_failure = Some(at);
+        // The latest finish time (pods of one batch are sorted by it).
+        self.last_failure = Some(self.last_failure.map_or(at, |t| t.max(at)));
     }
 
     /// `getRemainingTimeForFailuresCount`: 10 s doubling per failure after

@@ -225,4 +225,6 @@ fn default_name(origin: &str) -> String {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_jobs;
+#[cfg(test)]
 mod tests_traffic;

@@ -509,7 +509,7 @@ impl Simulation {
         }
         let run_ms = p.started_at.map_or(0, |t| now.since(t).as_millis());
         let rs = p.rs;
-        self.count_job_pod(pod, !failed, run_ms);
+        self.count_job_pod(pod, !failed, run_ms, now);
         self.job_pod_event(rs);
         self.pod_gone(pod);
     }
@@ -521,7 +521,8 @@ impl Simulation {
         if let Some(t) = self.state.pods[pod.idx()].timer.take() {
             self.engine.cancel(t);
         }
-        self.count_job_pod(pod, false, 0);
+        let at = self.job_pod_failure_time(pod);
+        self.count_job_pod(pod, false, 0, at);
         self.job_pod_event(rs);
         self.pod_gone(pod);
     }
@@ -530,7 +531,8 @@ impl Simulation {
     /// (upstream `isPodFailed`).
     pub(super) fn on_job_pod_deleted(&mut self, pod: PodId) {
         if self.is_job_pod(pod) {
-            self.count_job_pod(pod, false, 0);
+            let at = self.job_pod_failure_time(pod);
+            self.count_job_pod(pod, false, 0, at);
         }
     }
 
@@ -540,21 +542,35 @@ impl Simulation {
         if !self.is_job_pod(pod) {
             return;
         }
-        self.count_job_pod(pod, false, 0);
+        let at = self.job_pod_failure_time(pod);
+        self.count_job_pod(pod, false, 0, at);
         self.jobs.free_pods.push(pod);
         let rs = self.state.pod(pod).rs;
         self.free_job_if_done(rs);
     }
 
+    /// When a pod that failed without its container reporting an exit
+    /// finished, as upstream's `getFinishedTime` reads it: the Ready=False
+    /// transition the node lifecycle controller wrote when the pod's node
+    /// went NotReady, else now (its deletion; `deletionTimestamp - grace`).
+    fn job_pod_failure_time(&self, pod: PodId) -> SimTime {
+        let p = self.state.pod(pod);
+        let marked = p
+            .node
+            .filter(|_| p.marked_not_ready)
+            .and_then(|n| self.state.node(n).not_ready_since);
+        marked.unwrap_or(self.engine.now())
+    }
+
     /// Counts a pod's outcome once: in its class, and, while the Job runs,
-    /// in the Job's status and pod-failure backoff record.
-    fn count_job_pod(&mut self, pod: PodId, succeeded: bool, run_ms: u64) {
+    /// in the Job's status and pod-failure backoff record (`at`: when it
+    /// finished).
+    fn count_job_pod(&mut self, pod: PodId, succeeded: bool, run_ms: u64, at: SimTime) {
         let i = pod.idx();
         if self.jobs.counted.get(i).copied().unwrap_or(true) {
             return;
         }
         self.jobs.counted[i] = true;
-        let now = self.engine.now();
         let rs = self.state.pod(pod).rs;
         let Some(job) = self.jobs.live.get_mut(rs.idx()).and_then(Option::as_mut) else {
             return;
@@ -568,7 +584,7 @@ impl Simulation {
                 job.longest_ms = job.longest_ms.max(run_ms);
             } else {
                 job.failed += 1;
-                job.backoff.record_failure(now);
+                job.backoff.record_failure(at);
             }
         }
         for m in [&mut self.jobs.classes[c].metrics, &mut self.jobs.total] {
@@ -703,5 +719,56 @@ impl Simulation {
     /// Class names for the timeseries columns.
     pub(super) fn job_names(&self) -> Vec<String> {
         self.jobs.names()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// About 4,000 one-pod Jobs of 2 s on an ample cluster: at most a few
+    /// run at once, so the pod and Job records stay a handful, however many
+    /// Jobs finish (memory does not grow with finished Jobs).
+    #[test]
+    fn records_are_recycled_so_memory_follows_live_jobs() {
+        let yaml = "
+name: recycle
+duration: 4000s
+cluster:
+  node_pools:
+    - {name: p, count: 2, cpu: 8, memory: 32Gi}
+jobs:
+  - {name: j, arrivals: {rate: 1}, cpu: 1, memory: 1Gi, run_time: 2s, failure_probability: 0.2}
+";
+        let sc = crate::scenario::load_str(yaml, "t.yaml", &[]).unwrap();
+        let mut sim = Simulation::new(sc, 1).unwrap().check_invariants(true);
+        let mut most_live = 0;
+        while let Some(t) = sim.engine.peek_time() {
+            if t > sim.end {
+                break;
+            }
+            let (now, ev) = sim.engine.pop().unwrap();
+            sim.current_event = Some(ev);
+            sim.handle(now, ev);
+            sim.full_check();
+            assert!(
+                sim.invariant_violations.is_empty(),
+                "{:?}",
+                sim.invariant_violations
+            );
+            most_live = most_live.max(sim.jobs.owners().count());
+        }
+        let m = &sim.jobs.total;
+        assert!(m.jobs_arrived > 3_800, "{}", m.jobs_arrived);
+        assert!(m.pods_failed > 500, "failures retried: {}", m.pods_failed);
+        // Records: as many as were ever live at once, not one per Job.
+        assert!(most_live < 40, "{most_live}");
+        assert!(
+            sim.state.replica_sets.len() <= most_live,
+            "{}",
+            sim.state.replica_sets.len()
+        );
+        assert!(sim.state.pods.len() < 40, "{}", sim.state.pods.len());
+        assert!(sim.jobs.live.len() <= most_live);
     }
 }
