@@ -1053,6 +1053,9 @@ pub enum JobArrivals {
         path: String,
         /// The parsed rows.
         trace: std::sync::Arc<JobTrace>,
+        /// The trace's columns, in file order (`cpu`, `memory` and
+        /// `duration_s` replace the class's `cpu`, `memory` and `run_time`).
+        columns: Vec<String>,
     },
 }
 

@@ -173,6 +173,7 @@ pub(super) fn resolve_job_class(
             pattern,
         },
         Arrivals::Trace { path, rows, .. } => {
+            let columns = columns.clone();
             let (cpu, memory) = (cpu?, memory?);
             let jobs = rows
                 .into_iter()
@@ -186,6 +187,7 @@ pub(super) fn resolve_job_class(
             JobArrivals::Trace {
                 path,
                 trace: Arc::new(JobTrace { jobs }),
+                columns,
             }
         }
     };
