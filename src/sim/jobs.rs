@@ -46,7 +46,7 @@ enum Source {
     /// The k-th arrival is where the rate's integral reaches the sum of k
     /// Exp(1) gaps (an inhomogeneous Poisson process by inversion).
     Poisson {
-        rate: RateModel,
+        rate: Box<RateModel>,
         next_s: f64,
         rng: SimRng,
     },
@@ -123,12 +123,12 @@ impl JobsState {
                         rate_per_s,
                         pattern,
                     } => Source::Poisson {
-                        rate: pattern_rate_model(
+                        rate: Box::new(pattern_rate_model(
                             &format!("jobs/{}", j.name),
                             *rate_per_s,
                             pattern,
                             streams,
-                        ),
+                        )),
                         next_s: 0.0,
                         rng: stream("arrivals"),
                     },
