@@ -487,7 +487,7 @@ pub fn describe(path: &Path, sc: &Scenario) -> String {
     let nodes: u32 = sc.cluster.node_pools.iter().map(|p| p.count).sum();
     let _ = writeln!(
         out,
-        "{}: ok: scenario '{}', {} of simulated time, seed {}, {} zone(s), {} node(s), {} workload(s), {} timeline event(s)",
+        "{}: ok: scenario '{}', {} of simulated time, seed {}, {} zone(s), {} node(s), {} workload(s), {} timeline event(s){}",
         path.display(),
         sc.name,
         sc.duration,
@@ -495,7 +495,12 @@ pub fn describe(path: &Path, sc: &Scenario) -> String {
         sc.cluster.zones.len(),
         nodes,
         sc.workloads.len(),
-        sc.events.len()
+        sc.events.len(),
+        if sc.jobs.is_empty() {
+            String::new()
+        } else {
+            format!(", {} job class(es)", sc.jobs.len())
+        }
     );
     for p in &sc.cluster.node_pools {
         let mut extra = String::new();
@@ -581,6 +586,55 @@ pub fn describe(path: &Path, sc: &Scenario) -> String {
             w.slo_min_ready,
             pdb,
             s2z
+        );
+    }
+    for j in &sc.jobs {
+        let arrivals = match &j.arrivals {
+            crate::scenario::JobArrivals::Poisson {
+                rate_per_s,
+                pattern,
+            } => format!(
+                "Poisson {rate_per_s} jobs/s{}",
+                if matches!(pattern, crate::scenario::TrafficPattern::Constant) {
+                    ""
+                } else {
+                    " x pattern"
+                }
+            ),
+            crate::scenario::JobArrivals::Trace { path, trace, .. } => {
+                format!("trace {path} ({} jobs)", trace.jobs.len())
+            }
+        };
+        let column = |c: &str| match &j.arrivals {
+            crate::scenario::JobArrivals::Trace { columns, .. } => columns.iter().any(|x| x == c),
+            crate::scenario::JobArrivals::Poisson { .. } => false,
+        };
+        let or_trace = |c: &str, v: String| {
+            if column(c) {
+                "per trace".to_string()
+            } else {
+                v
+            }
+        };
+        let completions = j.completions.map_or_else(
+            || "a work queue".to_string(),
+            |c| format!("{c} completions"),
+        );
+        let _ = writeln!(
+            out,
+            "  job class {}: {arrivals}, pods of ({} cpu, {} memory), run {}, parallelism {}, \
+             {completions}, backoff_limit {}, failure_probability {}, priority {}",
+            j.name,
+            or_trace("cpu", j.cpu.to_string()),
+            or_trace("memory", j.memory.to_string()),
+            or_trace(
+                "duration_s",
+                format!("mean {:.1} s", j.run_time.mean_secs())
+            ),
+            j.parallelism,
+            j.backoff_limit,
+            j.failure_probability,
+            j.priority
         );
     }
     out
@@ -839,6 +893,25 @@ pub fn summary_table(r: &RunResult) -> String {
                 z.instances_mean,
                 z.added_latency_mean_ms,
                 z.time_at_zero_s
+            );
+        }
+    }
+    if let Some(jobs) = &s.jobs {
+        for name in &r.job_names {
+            let j = &jobs.classes[name];
+            let _ = writeln!(
+                out,
+                "jobs {name}: arrived {}  completed {}  failed {}  completion_time mean {:.1} s p99 {:.1} s  \
+                 slowdown mean {:.3}  pending_time mean {:.2} s p99 {:.2} s  pods failed {}",
+                j.jobs_arrived,
+                j.jobs_completed,
+                j.jobs_failed,
+                j.completion_time_mean_s,
+                j.completion_time_p99_s,
+                j.slowdown_mean,
+                j.pending_time_mean_s,
+                j.pending_time_p99_s,
+                j.pods_failed
             );
         }
     }

@@ -119,6 +119,46 @@ const CATALOGUE: &[(&str, &[&str])] = &[
         &["scenario-name-escapes.yaml:1:", "name: invalid name"],
     ),
     (
+        "jobs-unknown-column.yaml",
+        &[
+            "unknown-column.csv:1:11",
+            "jobs[0].arrivals.trace",
+            "unknown column `cpus`",
+            "did you mean `cpu`",
+        ],
+    ),
+    (
+        "jobs-negative-duration.yaml",
+        &["negative-duration.csv:4:4", "duration_s", "negative"],
+    ),
+    (
+        "jobs-trace-missing.yaml",
+        &[
+            "jobs-trace-missing.yaml:8:23",
+            "jobs[0].arrivals.trace",
+            "cannot read job trace",
+            "no-such-trace.csv",
+            "relative to the scenario file",
+        ],
+    ),
+    (
+        "jobs-several-problems.yaml",
+        &[
+            "jobs-several-problems.yaml:9:",
+            "job class name `web` is also a workload's name",
+            "jobs-several-problems.yaml:13:",
+            "jobs[0].run_time",
+            "jobs[0].paralelism: unknown field",
+            "did you mean `parallelism`",
+            "jobs[1].arrivals.rate: must be more than zero",
+            "jobs[1].completions: must be at least 1",
+            "jobs[1].failure_probability: must be between 0 and 1",
+            "jobs[2].arrivals.pattern",
+            "jobs[2].cpu: `cpu` is given twice",
+            "jobs[2].run_time: `run_time` is given twice",
+        ],
+    ),
+    (
         "several-problems.yaml",
         &[
             "node_pools[0].cpu: a node needs more than 0 cpu",

@@ -6,6 +6,7 @@ pub mod cluster_autoscaler;
 pub mod deployment;
 pub mod deployment_algo;
 pub mod hpa_algo;
+pub mod job;
 pub mod readiness;
 pub mod replicaset;
 pub mod taint_eviction;

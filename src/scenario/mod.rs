@@ -52,6 +52,11 @@
 //!   `pod_anti_affinity` term on the workload itself;
 //! - `preemption_policy` is `preempt_lower_priority` (the default) or
 //!   `never`, upstream's `preemptionPolicy` of the pod's PriorityClass.
+//! - `jobs: [{name, arrivals, cpu, memory, run_time, parallelism,
+//!   completions, backoff_limit, failure_probability, priority, ...}]`:
+//!   classes of batch Jobs (`resolve_jobs`); `arrivals` is `{rate,
+//!   pattern}` (Poisson, jobs per second, any traffic shape) or `{trace:
+//!   path}` (a CSV relative to the scenario file, read at load time).
 
 mod check;
 mod error;
@@ -60,6 +65,7 @@ mod node;
 mod overrides;
 mod quantity;
 mod resolve;
+mod resolve_jobs;
 mod resolve_traffic;
 mod suggest;
 
@@ -69,6 +75,7 @@ pub use check::MAX_NAME_LEN;
 pub use error::{Diagnostic, ScenarioError};
 pub use model::*;
 pub use quantity::{parse_cpu, parse_duration, parse_memory, parse_percent};
+pub use resolve_jobs::{DEFAULT_BACKOFF_LIMIT, TRACE_COLUMNS};
 pub use suggest::{edit_distance, suggest};
 
 /// The located tree and the context, for `crate::manifests`, which reads
@@ -90,6 +97,12 @@ pub const MAX_NODES: u64 = 100_000;
 /// Most replicas a scenario may have in total, counting each workload at its
 /// largest (replicas, hpa.max, scale events).
 pub const MAX_REPLICAS: u64 = 1_000_000;
+/// Most Jobs one class may bring: expected arrivals (`rate` times the
+/// duration) or trace rows.
+pub const MAX_JOBS: u64 = 10_000_000;
+/// Most pods the job classes may create together, counting each Job at
+/// max(parallelism, completions) (failed pods' replacements aside).
+pub const MAX_JOB_PODS: u64 = 10_000_000;
 /// Longest simulated duration: 10 years of 365 days.
 pub const MAX_DURATION: SimDuration = SimDuration(3650 * 86_400_000);
 /// Most rows in timeseries.csv: `duration / sample_interval`.
@@ -211,5 +224,7 @@ fn default_name(origin: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_jobs;
 #[cfg(test)]
 mod tests_traffic;

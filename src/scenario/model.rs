@@ -28,6 +28,19 @@ pub struct Scenario {
     pub workloads: Vec<Workload>,
     /// `events`, sorted by time (stable: file order among equal times).
     pub events: Vec<TimedEvent>,
+    /// `jobs`: classes of batch Jobs, in file order (extension).
+    pub jobs: Vec<JobClass>,
+}
+
+impl Scenario {
+    /// The pods' specs by `DeploymentId`, as the scheduler, preemption and
+    /// the cluster autoscaler see them: the workloads, then one stand-in
+    /// per job class ([`JobClass::pod_spec`]).
+    pub fn pod_specs(&self) -> Vec<Workload> {
+        let mut specs = self.workloads.clone();
+        specs.extend(self.jobs.iter().map(JobClass::pod_spec));
+        specs
+    }
 }
 
 /// `cluster:`.
@@ -277,6 +290,12 @@ pub struct Workload {
     pub hpa: Option<Hpa>,
     /// `scale_to_zero`: request-driven scaling to and from zero instances.
     pub scale_to_zero: Option<ScaleToZero>,
+    /// The pods belong to Jobs: set only on the stand-in the simulation
+    /// builds for a `jobs` class, never on a scenario's `workloads`. No
+    /// Service or ReplicaSet selects such pods, so the system default
+    /// spread constraints do not apply to them (upstream `DefaultSelector`
+    /// is empty).
+    pub job: bool,
 }
 
 impl Workload {
@@ -309,6 +328,7 @@ impl Workload {
             traffic: None,
             hpa: None,
             scale_to_zero: None,
+            job: false,
         }
     }
 }
@@ -1014,4 +1034,108 @@ impl Default for KpaConfig {
             tick: SimDuration::from_secs(2),
         }
     }
+}
+
+/// One `jobs` item: a class of batch Jobs (Kubernetes `batch/v1` Job, non-
+/// indexed, `restartPolicy: Never`) that arrive over the run.
+#[derive(Clone, Debug)]
+pub struct JobClass {
+    /// `name`: unique among workloads and job classes; Jobs are named
+    /// `<name>-<k>` (k counts the class's arrivals from 0).
+    pub name: String,
+    /// `arrivals`: when Jobs of the class are created.
+    pub arrivals: JobArrivals,
+    /// `cpu`: each pod's CPU request (a trace's `cpu` column overrides it
+    /// per Job).
+    pub cpu: MilliCpu,
+    /// `memory`: each pod's memory request (or the trace's `memory`).
+    pub memory: Bytes,
+    /// `run_time`: how long a pod's container runs once started, drawn per
+    /// pod (a trace's `duration_s` fixes it per Job).
+    pub run_time: Dist,
+    /// `parallelism` (default 1).
+    pub parallelism: u32,
+    /// `completions`: successful pods needed. None (only when
+    /// `parallelism` is given without it) is upstream's work-queue Job:
+    /// done when one pod has succeeded and none is left running.
+    pub completions: Option<u32>,
+    /// `backoff_limit` (default 6): the Job fails once more pods than this
+    /// have failed.
+    pub backoff_limit: u32,
+    /// `failure_probability` (default 0): the chance that a pod's run ends
+    /// in failure (exit code non-zero) instead of success.
+    pub failure_probability: f64,
+    /// `priority` of the pods.
+    pub priority: i32,
+    /// `preemption_policy` of the pods.
+    pub preemption_policy: PreemptionPolicy,
+    /// `termination_grace` of the pods (on preemption, eviction, drain).
+    pub termination_grace: SimDuration,
+    /// `node_selector`.
+    pub node_selector: BTreeMap<String, String>,
+    /// `tolerations`.
+    pub tolerations: Vec<Toleration>,
+}
+
+impl JobClass {
+    /// The stand-in workload the scheduler, preemption and the cluster
+    /// autoscaler see for this class's pods.
+    pub fn pod_spec(&self) -> Workload {
+        Workload {
+            replicas: 0,
+            slo_min_ready: 0,
+            priority: self.priority,
+            preemption_policy: self.preemption_policy,
+            termination_grace: self.termination_grace,
+            node_selector: self.node_selector.clone(),
+            tolerations: self.tolerations.clone(),
+            job: true,
+            ..Workload::new(&self.name, self.cpu, self.memory)
+        }
+    }
+}
+
+/// A job class's `arrivals`.
+#[derive(Clone, Debug)]
+pub enum JobArrivals {
+    /// `{rate, pattern}`: a Poisson process of `rate` Jobs per second times
+    /// the pattern's factor (any traffic shape; inhomogeneous when the
+    /// pattern is not constant).
+    Poisson {
+        /// `rate`, Jobs per second.
+        rate_per_s: f64,
+        /// `pattern` (default constant).
+        pattern: TrafficPattern,
+    },
+    /// `{trace: path}`: one Job per row of a CSV file, read at load time.
+    Trace {
+        /// The path as written (relative to the scenario file).
+        path: String,
+        /// The parsed rows.
+        trace: std::sync::Arc<JobTrace>,
+        /// The trace's columns, in file order (`cpu`, `memory` and
+        /// `duration_s` replace the class's `cpu`, `memory` and `run_time`).
+        columns: Vec<String>,
+    },
+}
+
+/// A replayed Job trace: rows sorted by arrival.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JobTrace {
+    /// One Job per row.
+    pub jobs: Vec<TracedJob>,
+}
+
+/// One row of a Job trace, with the class's values filled in where the
+/// trace has no column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TracedJob {
+    /// Arrival, from the start of the run.
+    pub arrival: SimDuration,
+    /// Each pod's CPU request.
+    pub cpu: MilliCpu,
+    /// Each pod's memory request.
+    pub memory: Bytes,
+    /// Each pod's run time; None draws it from the class's `run_time`.
+    pub run_time: Option<SimDuration>,
 }

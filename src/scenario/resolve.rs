@@ -22,6 +22,7 @@ const TOP: &[&str] = &[
     "events",
     "manifests",
     "overrides",
+    "jobs",
 ];
 const CLUSTER: &[&str] = &["zones", "node_pools", "control_plane", "zone_failure"];
 const POOL: &[&str] = &[
@@ -201,6 +202,22 @@ pub(crate) fn resolve(cx: &mut Cx, root: &Node, default_name: &str) -> Option<Sc
         w.extend(m);
         w
     });
+    let jcx = super::resolve_jobs::JobContext {
+        workload_names: &names.workloads.names,
+        cluster: cluster.as_ref(),
+        largest,
+        duration,
+    };
+    let jobs = match top.get("jobs") {
+        Some(n) => cx.list(n, "jobs", |cx, n, p| {
+            super::resolve_jobs::resolve_job_class(cx, n, p, &jcx)
+        }),
+        None => Some(Vec::new()),
+    };
+    check_unique(cx, &top, "jobs", "job class");
+    if let (Some(jobs), Some(d)) = (&jobs, duration) {
+        super::resolve_jobs::check_job_totals(cx, &top, jobs, d);
+    }
     let mut events = match top.get("events") {
         Some(n) => cx.list(n, "events", |cx, n, p| {
             resolve_event(cx, n, p, &names, cluster.as_ref(), largest, duration)
@@ -254,6 +271,7 @@ pub(crate) fn resolve(cx: &mut Cx, root: &Node, default_name: &str) -> Option<Sc
         cluster: cluster?,
         workloads: workloads?,
         events: events?,
+        jobs: jobs?,
     })
 }
 
@@ -1112,6 +1130,7 @@ fn resolve_workload(
         traffic: traffic?,
         hpa: hpa?,
         scale_to_zero: scale_to_zero?,
+        job: false,
     })
 }
 
@@ -1187,7 +1206,7 @@ fn largest_node(cluster: Option<&Cluster>) -> Option<(MilliCpu, Bytes)> {
 
 /// A pod that fits no node type would stay pending forever: almost always
 /// a unit slip (`4` instead of `4Gi`, `500` instead of `500m`).
-fn check_fits(
+pub(super) fn check_fits(
     cx: &mut Cx,
     o: &Obj,
     largest: Option<(MilliCpu, Bytes)>,
@@ -1226,7 +1245,7 @@ fn check_fits(
 }
 
 /// A selector no pool satisfies leaves every pod pending.
-fn check_selector(
+pub(super) fn check_selector(
     cx: &mut Cx,
     n: &Node,
     path: &str,
@@ -1323,7 +1342,7 @@ fn resolve_strategy(cx: &mut Cx, n: &Node, path: &str) -> Option<Strategy> {
     })
 }
 
-fn resolve_toleration(cx: &mut Cx, n: &Node, path: &str) -> Option<Toleration> {
+pub(super) fn resolve_toleration(cx: &mut Cx, n: &Node, path: &str) -> Option<Toleration> {
     let o = cx.obj(
         n,
         path,

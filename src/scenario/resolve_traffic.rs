@@ -154,7 +154,7 @@ fn has_replay(p: &TrafficPattern) -> bool {
 }
 
 /// `constant`, one shape `{kind: {...}}`, or a list of shapes.
-fn traffic_pattern(cx: &mut Cx, n: &Node, path: &str) -> Option<TrafficPattern> {
+pub(super) fn traffic_pattern(cx: &mut Cx, n: &Node, path: &str) -> Option<TrafficPattern> {
     match &n.value {
         Value::Seq(_) => {
             let items = cx.list(n, path, pattern_item)?;
@@ -337,7 +337,7 @@ fn replay(cx: &mut Cx, n: &Node, path: &str) -> Option<TrafficPattern> {
     }
 }
 
-fn read_trace(path: &Path) -> Result<String, String> {
+pub(super) fn read_trace(path: &Path) -> Result<String, String> {
     let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
     if len > MAX_TRACE_BYTES {
         return Err(format!(

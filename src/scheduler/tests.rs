@@ -250,6 +250,12 @@ fn spread_system_defaults_score_the_pods_own_replica_set() {
     // Only DoNotSchedule constraints: no soft constraint, no defaults.
     fx.workloads[web].spread = vec![spread(Topology::Zone, 6, true)];
     assert_eq!(fx.plugin(pod, &n, topology_spread::NAME), None);
+
+    // A Job's pods: no Service or ReplicaSet selects them, DefaultSelector
+    // is empty, so upstream builds no default constraint and skips.
+    fx.workloads[web].spread = Vec::new();
+    fx.workloads[web].job = true;
+    assert_eq!(fx.plugin(pod, &n, topology_spread::NAME), None);
 }
 
 #[test]

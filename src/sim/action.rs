@@ -68,6 +68,9 @@ pub enum DeleteReason {
     Eviction,
     /// The scheduler preempted it for a pod of higher priority.
     Preemption,
+    /// Its Job failed (`BackoffLimitExceeded`): the Job controller deletes
+    /// the pods still active.
+    JobFailed,
 }
 
 impl DeleteReason {
@@ -78,6 +81,7 @@ impl DeleteReason {
             DeleteReason::TaintEviction => "taint_eviction",
             DeleteReason::Eviction => "eviction",
             DeleteReason::Preemption => "preemption",
+            DeleteReason::JobFailed => "job_failed",
         }
     }
 }

@@ -78,7 +78,7 @@ impl ClusterAutoscaler {
             sched: Scheduler::new(
                 &scenario.cluster.control_plane.scheduler,
                 &scenario.cluster.zones,
-                &scenario.workloads,
+                &scenario.pod_specs(),
             ),
             rng: streams.stream("cluster-autoscaler"),
             upcoming: vec![Vec::new(); pools.len()],
@@ -203,16 +203,21 @@ impl Simulation {
             return Vec::new();
         }
         let mut pods: Vec<PodId> = Vec::new();
-        for d in &self.state.deployments {
-            for &rs in &d.replica_sets {
-                pods.extend(self.state.rs(rs).pods.iter().copied().filter(|&p| {
-                    let pod = self.state.pod(p);
-                    pod.node.is_none()
-                        && pod.is_active()
-                        && pod.failed_attempts > 0
-                        && pod.priority >= EXPENDABLE_PODS_PRIORITY_CUTOFF
-                }));
-            }
+        // Pods of the Deployments' ReplicaSets, then of the live Jobs.
+        let owners = self
+            .state
+            .deployments
+            .iter()
+            .flat_map(|d| d.replica_sets.iter().copied())
+            .chain(self.jobs.owners());
+        for rs in owners {
+            pods.extend(self.state.rs(rs).pods.iter().copied().filter(|&p| {
+                let pod = self.state.pod(p);
+                pod.node.is_none()
+                    && pod.is_active()
+                    && pod.failed_attempts > 0
+                    && pod.priority >= EXPENDABLE_PODS_PRIORITY_CUTOFF
+            }));
         }
         pods.sort_by_key(|&p| (std::cmp::Reverse(self.state.pod(p).priority), p));
         pods
@@ -235,7 +240,7 @@ impl Simulation {
         let plan = ca::plan_scale_up(
             &mut self.state,
             &mut ca.sched,
-            &self.scenario.workloads,
+            &self.pod_specs,
             &pending,
             &pools,
         );
@@ -347,7 +352,7 @@ impl Simulation {
             ca::find_unneeded(
                 &mut self.state,
                 &mut ca.sched,
-                &self.scenario.workloads,
+                &self.pod_specs,
                 &candidates,
                 &mut pdb_allowed,
             )

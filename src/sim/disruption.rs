@@ -91,7 +91,8 @@ impl Simulation {
     /// The PDB arithmetic of the disruption controller for deployment `d`:
     /// (currentHealthy, desiredHealthy), or None without a PDB.
     pub(super) fn pdb_status(&self, d: DeploymentId) -> Option<(u32, u32)> {
-        let pdb = self.scenario.workloads[d.idx()].pdb?;
+        // Job classes (after the workloads) have no PDB.
+        let pdb = self.scenario.workloads.get(d.idx())?.pdb?;
         let dep = self.state.deployment(d);
         let mut pods = 0u32;
         let mut healthy = 0u32;

@@ -149,6 +149,21 @@ pub enum Event {
     KpaReconcile(u32),
     /// A per_request instance stayed idle for `keep_alive` -> removed.
     KeepAliveExpired(PodId),
+    /// A Job of job class `c` is created (its arrival process or trace) ->
+    /// the Job controller syncs it; the class's next arrival is scheduled.
+    JobArrival(u32),
+    /// Job controller sync of the Job whose pods `RsId` owns (woken by the
+    /// Job's creation, its pods' events, or its pod-failure backoff) ->
+    /// pods created, or the Job complete or failed.
+    JobSync(RsId),
+    /// A Job pod's container exits after its run time -> the pod succeeded
+    /// (or `failed`), frees its node; the Job controller is woken.
+    JobPodFinished {
+        /// The pod.
+        pod: PodId,
+        /// Whether it exited with a failure.
+        failed: bool,
+    },
 }
 
 /// Why a node joins mid-run.

@@ -112,6 +112,7 @@ impl Simulation {
         {
             problems.push("cluster allocation counters disagree with the nodes".to_string());
         }
+        problems.extend(self.check_jobs());
         for p in problems {
             self.violation(p);
         }

@@ -18,6 +18,7 @@ mod events;
 mod faults;
 mod hpa;
 mod invariants;
+mod jobs;
 mod preemption;
 mod probes;
 mod progress;
@@ -38,7 +39,7 @@ use crate::controllers;
 use crate::engine::{Engine, RngStreams, SimDuration, SimRng, SimTime};
 use crate::metrics::{ClusterMetrics, WorkloadMetrics};
 use crate::model::*;
-use crate::scenario::{EventAction, Scenario};
+use crate::scenario::{EventAction, Scenario, Workload};
 use crate::scheduler::cycle::{Outcome, Scheduler};
 use crate::scheduler::queue::{self, SchedulingQueue};
 use rand::RngExt;
@@ -109,6 +110,10 @@ pub struct Simulation {
     hpas: hpa::HpaControllers,
     autoscaler: Option<autoscaler::ClusterAutoscaler>,
     scale_to_zero: scale_to_zero::ScaleToZeroState,
+    jobs: jobs::JobsState,
+    /// The pods' specs by `DeploymentId`: the workloads, then each job
+    /// class's stand-in (`Scenario::pod_specs`).
+    pod_specs: Vec<Workload>,
 }
 
 impl Simulation {
@@ -122,6 +127,7 @@ impl Simulation {
     fn build(scenario: Scenario, seed: u64) -> Self {
         let streams = RngStreams::new(seed);
         let end = SimTime::ZERO + scenario.duration;
+        let pod_specs = scenario.pod_specs();
         let mut sim = Simulation {
             engine: Engine::new(),
             state: ClusterState::default(),
@@ -130,7 +136,7 @@ impl Simulation {
             scheduler: Scheduler::new(
                 &scenario.cluster.control_plane.scheduler,
                 &scenario.cluster.zones,
-                &scenario.workloads,
+                &pod_specs,
             ),
             rng_scheduler: streams.stream("scheduler"),
             rng_chaos: streams.stream("chaos"),
@@ -193,12 +199,15 @@ impl Simulation {
             hpas: hpa::HpaControllers::new(&scenario),
             autoscaler: autoscaler::ClusterAutoscaler::new(&scenario, &streams),
             scale_to_zero: scale_to_zero::ScaleToZeroState::new(&scenario, &streams),
+            jobs: jobs::JobsState::new(&scenario, &streams),
+            pod_specs,
             scenario,
         };
         sim.build_cluster();
         sim.start_traffic();
         sim.start_cluster_autoscaler();
         sim.start_scale_to_zero();
+        sim.start_jobs();
         sim
     }
 
@@ -501,6 +510,9 @@ impl Simulation {
             Event::KpaTick(w) => self.on_kpa_tick(w as usize),
             Event::KpaReconcile(w) => self.on_kpa_reconcile(w as usize),
             Event::KeepAliveExpired(pod) => self.on_keep_alive_expired(pod),
+            Event::JobArrival(c) => self.on_job_arrival(c),
+            Event::JobSync(rs) => self.on_job_sync(rs),
+            Event::JobPodFinished { pod, failed } => self.on_job_pod_finished(pod, failed),
         }
     }
 
@@ -522,7 +534,9 @@ impl Simulation {
             | Event::HpaSync(_)
             | Event::AutoscalerScan
             | Event::KpaTick(_)
-            | Event::KpaReconcile(_) => true,
+            | Event::KpaReconcile(_)
+            | Event::JobArrival(_)
+            | Event::JobSync(_) => true,
             Event::Timeline(i) => matches!(
                 self.scenario.events[*i].action,
                 EventAction::Scale { .. }
@@ -543,6 +557,10 @@ impl Simulation {
     /// Wakes the deployment controller for `d` after the informer delay
     /// (coalesced: one pending sync per deployment).
     fn enqueue_deployment(&mut self, d: DeploymentId) {
+        // A job class's stand-in has no Deployment controller.
+        if self.is_job_class(d) {
+            return;
+        }
         if !self.deployment_sync_pending[d.idx()] {
             self.deployment_sync_pending[d.idx()] = true;
             let lat = self.watch_latency();
@@ -551,6 +569,11 @@ impl Simulation {
     }
 
     fn enqueue_replica_set(&mut self, rs: RsId) {
+        // A Job's pods wake the Job controller instead.
+        if self.is_job_owner(rs) {
+            self.job_pod_event(rs);
+            return;
+        }
         if !self.rs_sync_pending[rs.idx()] {
             self.rs_sync_pending[rs.idx()] = true;
             let lat = self.watch_latency();
@@ -629,7 +652,7 @@ impl Simulation {
             }
             match self.scheduler.schedule_one(
                 &self.state,
-                &self.scenario.workloads,
+                &self.pod_specs,
                 pod,
                 &mut self.rng_scheduler,
             ) {
@@ -653,6 +676,9 @@ impl Simulation {
     }
 
     fn pod_name(&self, pod: PodId) -> String {
+        if let Some(name) = self.job_pod_name(pod) {
+            return name;
+        }
         let p = self.state.pod(pod);
         let rs = self.state.rs(p.rs);
         format!(

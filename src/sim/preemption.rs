@@ -25,7 +25,7 @@ impl Simulation {
         let pdbs = self.pdb_budgets();
         let decision = self.scheduler.preempt(
             &mut self.state,
-            &self.scenario.workloads,
+            &self.pod_specs,
             pod,
             diag,
             &pdbs,

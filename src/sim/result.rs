@@ -3,7 +3,7 @@
 
 use super::Simulation;
 use crate::engine::SimTime;
-use crate::metrics::{ClusterSummary, WorkloadSummary};
+use crate::metrics::{ClusterSummary, JobsSummary, WorkloadSummary};
 use crate::model::DeploymentId;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -80,6 +80,9 @@ pub struct Summary {
     pub rollouts: Vec<RolloutSummary>,
     /// Node pool upgrades in start order.
     pub upgrades: Vec<super::UpgradeSummary>,
+    /// Batch Jobs, overall and per class (only when the scenario has `jobs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<JobsSummary>,
     /// Model invariants broken during the run (empty unless kubesim has a bug).
     pub invariant_violations: Vec<String>,
 }
@@ -105,6 +108,9 @@ pub struct Sample {
     /// requests offered per second and the fraction of finished requests
     /// that succeeded, both since the previous row (0 and 1 in the first).
     pub traffic: Vec<(f64, f64)>,
+    /// Per job class (in [`RunResult::job_names`] order): pending and
+    /// running pods.
+    pub jobs: Vec<(u32, u32)>,
 }
 
 /// One row of events.csv.
@@ -132,6 +138,9 @@ pub struct RunResult {
     /// Names of the workloads with traffic, in scenario order (the traffic
     /// columns of timeseries.csv).
     pub traffic_names: Vec<String>,
+    /// Job class names, in scenario order (the last columns of
+    /// timeseries.csv).
+    pub job_names: Vec<String>,
     /// The event log.
     pub events: Vec<EventRecord>,
 }
@@ -177,6 +186,7 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
             deadline_exceeded_s: r.deadline_exceeded.map(SimTime::as_secs_f64),
         })
         .collect();
+    let jobs = sim.jobs_summary(end);
     let mut cluster = sim.cluster_metrics.summary(end);
     sim.fill_pool_summaries(&mut cluster);
     let summary = Summary {
@@ -190,6 +200,7 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
         workloads,
         rollouts,
         upgrades: sim.upgrade_summaries(end),
+        jobs,
         invariant_violations: std::mem::take(&mut sim.invariant_violations),
     };
     RunResult {
@@ -202,6 +213,7 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
             .collect(),
         samples: std::mem::take(&mut sim.samples),
         traffic_names: sim.traffic.names().to_vec(),
+        job_names: sim.job_names(),
         events: std::mem::take(&mut sim.log),
     }
 }
@@ -218,7 +230,8 @@ impl RunResult {
     /// `<name>_ready` (endpoints, Kubernetes' view), `<name>_serving`, then
     /// `ready_nodes`, `pending_pods`, `cpu_allocation`, `memory_allocation`,
     /// `cpu_usage`, then per workload with traffic `<name>_offered_rps` and
-    /// `<name>_success` (over the interval since the previous row).
+    /// `<name>_success` (over the interval since the previous row), then
+    /// per job class `<name>_pending` and `<name>_running` pods.
     pub fn timeseries_csv(&self) -> Vec<u8> {
         let mut s = String::from("time_s");
         for n in &self.workload_names {
@@ -227,6 +240,9 @@ impl RunResult {
         s.push_str(",ready_nodes,pending_pods,cpu_allocation,memory_allocation,cpu_usage");
         for n in &self.traffic_names {
             let _ = write!(s, ",{n}_offered_rps,{n}_success");
+        }
+        for n in &self.job_names {
+            let _ = write!(s, ",{n}_pending,{n}_running");
         }
         s.push('\n');
         for r in &self.samples {
@@ -241,6 +257,9 @@ impl RunResult {
             );
             for (rps, success) in &r.traffic {
                 let _ = write!(s, ",{rps:.3},{success:.6}");
+            }
+            for (pending, running) in &r.jobs {
+                let _ = write!(s, ",{pending},{running}");
             }
             s.push('\n');
         }

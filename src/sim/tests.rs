@@ -58,6 +58,7 @@ pub(crate) fn scenario(
             ..Workload::new("web", MilliCpu(500), Bytes(512 << 20))
         }],
         events,
+        jobs: Vec::new(),
     }
 }
 

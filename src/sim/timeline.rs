@@ -269,6 +269,7 @@ impl Simulation {
             memory_allocation: cm.memory_allocation_now(),
             cpu_usage: cm.cpu_usage_now(),
             traffic,
+            jobs: self.jobs_sample(),
         });
         let next = now + self.scenario.sample_interval;
         if next <= self.end {

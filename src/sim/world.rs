@@ -71,13 +71,24 @@ impl Simulation {
         self.account_pod(pod, before, after);
     }
 
+    /// Counts a pod that was just created.
+    pub(super) fn account_new_pod(&mut self, pod: PodId) {
+        self.account_pod(pod, PodFlags::default(), self.pod_flags(pod));
+    }
+
     fn account_pod(&mut self, pod: PodId, before: PodFlags, after: PodFlags) {
         if before == after {
             return;
         }
-        self.traffic_pod_changed(pod, &before, &after);
         let now = self.engine.now();
         let d = self.state.pod(pod).deployment.idx();
+        if d >= self.workload_metrics.len() {
+            // A Job's pod: its class keeps its own counters.
+            self.job_pod_changed(pod, &before, &after);
+            self.account_cluster(pod, &before, &after);
+            return;
+        }
+        self.traffic_pod_changed(pod, &before, &after);
         let m = &mut self.workload_metrics[d];
         m.advance(now);
         let delta = |v: &mut u32, b: bool, a: bool| {
@@ -92,25 +103,35 @@ impl Simulation {
         delta(&mut m.serving, before.serving, after.serving);
         m.after_change();
         let active = m.active_pods;
-        if before.pending != after.pending || before.counted_on != after.counted_on {
-            let (cpu, mem) = {
-                let p = self.state.pod(pod);
-                (p.cpu.0, p.memory.0)
-            };
-            let cm = &mut self.cluster_metrics;
-            cm.advance(now);
-            delta(&mut cm.pending_pods, before.pending, after.pending);
-            if before.counted_on.is_some() {
-                cm.requested_cpu -= cpu;
-                cm.requested_memory -= mem;
-            }
-            if after.counted_on.is_some() {
-                cm.requested_cpu += cpu;
-                cm.requested_memory += mem;
-            }
-        }
+        self.account_cluster(pod, &before, &after);
         if before.active != after.active {
             self.on_active_pods_changed(DeploymentId(d as u32), active);
+        }
+    }
+
+    /// The cluster's pending pods and allocation, for one pod's change.
+    fn account_cluster(&mut self, pod: PodId, before: &PodFlags, after: &PodFlags) {
+        if before.pending == after.pending && before.counted_on == after.counted_on {
+            return;
+        }
+        let (cpu, mem) = {
+            let p = self.state.pod(pod);
+            (p.cpu.0, p.memory.0)
+        };
+        let cm = &mut self.cluster_metrics;
+        cm.advance(self.engine.now());
+        if after.pending && !before.pending {
+            cm.pending_pods += 1;
+        } else if before.pending && !after.pending {
+            cm.pending_pods -= 1;
+        }
+        if before.counted_on.is_some() {
+            cm.requested_cpu -= cpu;
+            cm.requested_memory -= mem;
+        }
+        if after.counted_on.is_some() {
+            cm.requested_cpu += cpu;
+            cm.requested_memory += mem;
         }
     }
 
@@ -209,8 +230,13 @@ impl Simulation {
                     .retain(|x| *x != rs);
             }
             Action::CreatePods { rs, count } => {
+                let job = self.is_job_owner(rs);
                 for _ in 0..count {
-                    self.create_pod(rs);
+                    if job {
+                        self.create_job_pod(rs);
+                    } else {
+                        self.create_pod(rs);
+                    }
                 }
             }
             Action::DeletePod { pod, reason } => self.delete_pod(pod, reason),
@@ -310,6 +336,10 @@ impl Simulation {
         }
         let now = self.engine.now();
         self.state.pods[pod.idx()].started_at.get_or_insert(now);
+        if self.is_job_pod(pod) {
+            self.start_job_pod(pod);
+            return;
+        }
         let rs = self.state.pod(pod).rs;
         let d = self.state.pod(pod).deployment.idx();
         let template = &self.state.rs(rs).template;
@@ -390,9 +420,14 @@ impl Simulation {
         if kubelet_sees_it {
             self.cancel_pod_timers(pod);
         }
+        self.on_job_pod_deleted(pod);
         self.update_pod(pod, |p| p.deleted_at = Some(now));
-        // Preemption logs `pod_preempted` itself (sim/preemption.rs).
-        if !matches!(reason, DeleteReason::ScaleDown | DeleteReason::Preemption) {
+        // Preemption logs `pod_preempted` itself (sim/preemption.rs), a
+        // failed Job `job_failed`.
+        if !matches!(
+            reason,
+            DeleteReason::ScaleDown | DeleteReason::Preemption | DeleteReason::JobFailed
+        ) {
             let name = self.pod_name(pod);
             let node = self
                 .state
@@ -506,6 +541,8 @@ impl Simulation {
             self.cluster_changed();
             self.check_drain_complete(n);
         }
+        // Last: a Job pod's record may be reused from here on.
+        self.on_job_pod_gone(pod);
     }
 
     // ---- nodes ---------------------------------------------------------
@@ -666,6 +703,11 @@ impl Simulation {
                 // Deleted pods do not start again; heartbeats_resumed
                 // finishes them once the kubelet reaches the API.
                 self.update_pod(pod, |p| p.phase = PodPhase::Bound);
+                continue;
+            }
+            if p.started_at.is_some() && self.is_job_pod(pod) {
+                // restartPolicy: Never: the container is not started again.
+                self.job_pod_lost(pod);
                 continue;
             }
             self.update_pod(pod, |p| p.phase = PodPhase::Bound);

@@ -3,7 +3,9 @@
 //!
 //! Names are dotted paths into summary.json: `cluster.<field>`,
 //! `workloads.<name>.<field>` (workloads in scenario order, fields in
-//! summary.json order), then `rollouts.*` and `events`:
+//! summary.json order), with `jobs` `jobs.total.<field>` and
+//! `jobs.classes.<name>.<field>` (classes by name), then `rollouts.*` and
+//! `events`:
 //!
 //! - `rollouts.count`: rollouts started; `rollouts.completed`: completed;
 //! - `rollouts.duration_s_mean`, `rollouts.duration_s_max`: over the
@@ -128,6 +130,20 @@ pub fn flatten(summary: &Summary, workloads: &[String]) -> Vec<(String, f64)> {
             );
         }
     }
+    if let Some(jobs) = &summary.jobs {
+        out.extend(
+            fields(&jobs.total)
+                .into_iter()
+                .map(|(k, v)| (format!("jobs.total.{k}"), v)),
+        );
+        for (name, block) in &jobs.classes {
+            out.extend(
+                fields(block)
+                    .into_iter()
+                    .map(|(k, v)| (format!("jobs.classes.{name}.{k}"), v)),
+            );
+        }
+    }
     out.extend(
         rollout_metrics(&summary.rollouts)
             .into_iter()
@@ -212,6 +228,14 @@ pub fn names(sc: &Scenario) -> Vec<String> {
             .collect(),
         rollouts: Vec::new(),
         upgrades: Vec::new(),
+        jobs: (!sc.jobs.is_empty()).then(|| crate::metrics::JobsSummary {
+            total: Default::default(),
+            classes: sc
+                .jobs
+                .iter()
+                .map(|j| (j.name.clone(), Default::default()))
+                .collect(),
+        }),
         invariant_violations: Vec::new(),
     };
     flatten(&skeleton, &workloads)

@@ -28,16 +28,12 @@ pub fn rate_model(
     streams: &RngStreams,
     fluid_noise: bool,
 ) -> RateModel {
-    let mut factors = Vec::new();
-    let mut bursty = 0;
-    collect_factors(
+    let m = pattern_rate_model(
+        &format!("traffic/{workload}"),
+        traffic.rate_rps,
         &traffic.pattern,
-        workload,
         streams,
-        &mut bursty,
-        &mut factors,
     );
-    let m = RateModel::new(traffic.rate_rps, factors);
     if fluid_noise {
         m.with_noise(streams.stream(&format!("traffic/{workload}/noise")))
     } else {
@@ -45,9 +41,24 @@ pub fn rate_model(
     }
 }
 
+/// `rate` times the factors of `pattern`, without noise; the bursty
+/// factors' streams are named `<prefix>/bursty/<i>` (also the arrival rate
+/// of a `jobs` class, prefix `jobs/<class>`).
+pub fn pattern_rate_model(
+    prefix: &str,
+    rate: f64,
+    pattern: &TrafficPattern,
+    streams: &RngStreams,
+) -> RateModel {
+    let mut factors = Vec::new();
+    let mut bursty = 0;
+    collect_factors(pattern, prefix, streams, &mut bursty, &mut factors);
+    RateModel::new(rate, factors)
+}
+
 fn collect_factors(
     p: &TrafficPattern,
-    workload: &str,
+    prefix: &str,
     streams: &RngStreams,
     bursty: &mut usize,
     out: &mut Vec<Factor>,
@@ -89,7 +100,7 @@ fn collect_factors(
             to: *to,
         }),
         TrafficPattern::Bursty { factor, burst, gap } => {
-            let rng = streams.stream(&format!("traffic/{workload}/bursty/{bursty}"));
+            let rng = streams.stream(&format!("{prefix}/bursty/{bursty}"));
             *bursty += 1;
             out.push(Factor::Bursty(Mmpp::new(*factor, s(*burst), s(*gap), rng)));
         }
@@ -105,7 +116,7 @@ fn collect_factors(
         }),
         TrafficPattern::Product(ps) => {
             for q in ps {
-                collect_factors(q, workload, streams, bursty, out);
+                collect_factors(q, prefix, streams, bursty, out);
             }
         }
     }

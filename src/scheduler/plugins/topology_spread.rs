@@ -24,7 +24,8 @@
 //! revisions share the workload's labels). The system default constraints
 //! select with `DefaultSelector`, which ANDs the owning ReplicaSet's
 //! selector, and a ReplicaSet's selector includes its `pod-template-hash`:
-//! so they count the pods of the pod's own ReplicaSet (revision) only.
+//! so they count the pods of the pod's own ReplicaSet (revision) only. A
+//! Job's pods have no such selector, so the defaults do not apply to them.
 
 use super::NodeSums;
 use super::node_affinity;
@@ -219,6 +220,11 @@ pub fn pre_score<'a>(
 ) -> Option<Box<dyn ScorePlugin + 'a>> {
     let w: &Workload = cx.workload;
     let soft: Vec<(Topology, u32)> = if w.spread.is_empty() {
+        if w.job {
+            // No Service or ReplicaSet selects a Job's pods: DefaultSelector
+            // is empty and upstream's buildDefaultConstraints returns none.
+            return None;
+        }
         SYSTEM_DEFAULT_CONSTRAINTS.to_vec()
     } else {
         w.spread
