@@ -14,7 +14,9 @@
 //!    second and peak RSS (`VmHWM`, Linux).
 //!
 //! Timings are the median of several repetitions (end-to-end runs: of 3).
-//! The generated scenarios are written to `target/bench-scenarios/` so they
+//! The batch cases are `benches/scenarios/bench-batch-*.yaml` (see also
+//! `cargo bench --bench batch`, which adds per-pod figures); the service
+//! cluster is generated here. The generated scenarios are written to `target/bench-scenarios/` so they
 //! can be rerun with `kubesim run`. `-- --quick` runs every end-to-end case
 //! once and skips nothing else.
 
@@ -37,14 +39,33 @@ struct Case {
     yaml: fn() -> String,
 }
 
+/// A benchmark scenario file of the repository.
+fn file(rel: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 fn cases() -> Vec<Case> {
-    vec![Case {
-        name: "service-1k",
-        what: "(c) service cluster: 1,000 nodes in 3 zones, 100 deployments x 50 replicas, \
+    vec![
+        Case {
+            name: "batch-1k",
+            what: "(a) ~100,000 one-pod Jobs (Poisson 12.5/s, exponential runs of mean 300 s) \
+                   on 1,000 nodes, 8,000 simulated seconds",
+            yaml: || file("benches/scenarios/bench-batch-1k.yaml"),
+        },
+        Case {
+            name: "batch-10k",
+            what: "(b) the same on 10,000 nodes",
+            yaml: || file("benches/scenarios/bench-batch-10k.yaml"),
+        },
+        Case {
+            name: "service-1k",
+            what: "(c) service cluster: 1,000 nodes in 3 zones, 100 deployments x 50 replicas, \
                node failures (mttf 30d, mttr 1h), every deployment rolled out daily, \
                20 with diurnal traffic and HPA, 7 days",
-        yaml: service_cluster,
-    }]
+            yaml: service_cluster,
+        },
+    ]
 }
 
 /// (c): 1,000 nodes of 16 cpu in 3 zones; 100 deployments of 50 x 250m

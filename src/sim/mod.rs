@@ -325,7 +325,7 @@ impl Simulation {
             let pod = PodId(pid as u32);
             let d = self.state.pod(pod).deployment.idx();
             if self.state.pod(pod).phase == PodPhase::Ready
-                && let Some(c) = self.scenario.workloads[d].crash.clone()
+                && let Some(c) = self.pod_specs[d].crash.clone()
             {
                 let ttf = c.mtbf.sample(&mut self.rng_crash[d]);
                 let t = self.engine.schedule_in(ttf, Event::PodCrashed(pod));

@@ -19,7 +19,7 @@ impl Simulation {
     ) -> Option<SimTime> {
         let now = self.engine.now();
         let d = self.state.pod(pod).deployment.idx();
-        let probe = self.scenario.workloads[d].readiness.clone()?;
+        let probe = self.pod_specs[d].readiness.clone()?;
         let p = &self.state.pods[pod.idx()];
         let carried = match (new_worker, p.probe_run_since, p.last_crash) {
             // The successes counted before the crash, which the worker
@@ -40,7 +40,7 @@ impl Simulation {
     /// Starts the hang clock of a pod that just became Ready.
     pub(super) fn arm_hang(&mut self, pod: PodId) {
         let d = self.state.pod(pod).deployment.idx();
-        let Some(h) = self.scenario.workloads[d].hang.clone() else {
+        let Some(h) = self.pod_specs[d].hang.clone() else {
             return;
         };
         let ttf = h.mtbf.sample(&mut self.rng_hang[d]);
@@ -57,7 +57,7 @@ impl Simulation {
         }
         let now = self.engine.now();
         let d = p.deployment.idx();
-        let Some(h) = self.scenario.workloads[d].hang.clone() else {
+        let Some(h) = self.pod_specs[d].hang.clone() else {
             return;
         };
         let duration = h.duration.sample(&mut self.rng_hang[d]);
@@ -68,7 +68,7 @@ impl Simulation {
         let name = self.pod_name(pod);
         self.log("container_hung", name, format!("for {duration}"));
         // Without a probe the pod stays Ready (and an endpoint) throughout.
-        if let Some(probe) = self.scenario.workloads[d].readiness.clone() {
+        if let Some(probe) = self.pod_specs[d].readiness.clone() {
             let anchor = self.state.pod(pod).probe_anchor;
             let (last_tick, known) = readiness::not_ready_at(&probe, anchor, now);
             if last_tick < ends {
@@ -95,7 +95,7 @@ impl Simulation {
             p.probe_run_since = None;
         });
         let d = self.state.pod(pod).deployment.idx();
-        let threshold = self.scenario.workloads[d]
+        let threshold = self.pod_specs[d]
             .readiness
             .as_ref()
             .map_or(0, |r| r.failure_threshold);
@@ -120,7 +120,7 @@ impl Simulation {
         };
         let now = self.engine.now();
         let d = p.deployment.idx();
-        let probe = self.scenario.workloads[d].readiness.clone();
+        let probe = self.pod_specs[d].readiness.clone();
         let anchor = p.probe_anchor;
         let phase = p.phase;
         self.update_pod(pod, |p| p.hang_since = None);
@@ -171,7 +171,7 @@ impl Simulation {
             self.engine.cancel(t);
         }
         let d = self.state.pod(pod).deployment.idx();
-        if let Some(probe) = &self.scenario.workloads[d].readiness
+        if let Some(probe) = &self.pod_specs[d].readiness
             && readiness::tick_at_or_after(anchor, probe.period, since) < now
         {
             self.state.pods[pod.idx()].probe_run_since = None;

@@ -392,7 +392,7 @@ impl Simulation {
         self.enqueue_replica_set(rs);
         self.enqueue_deployment(d);
         self.scale_to_zero_pod_ready(pod);
-        if let Some(c) = self.scenario.workloads[d.idx()].crash.clone() {
+        if let Some(c) = self.pod_specs[d.idx()].crash.clone() {
             let ttf = c.mtbf.sample(&mut self.rng_crash[d.idx()]);
             let t = self.engine.schedule_in(ttf, Event::PodCrashed(pod));
             self.state.pods[pod.idx()].crash_timer = Some(t);
@@ -854,7 +854,8 @@ impl Simulation {
             .cluster
             .control_plane
             .default_toleration_seconds;
-        let own = &self.scenario.workloads[p.deployment.idx()].tolerations;
+        // Job pods' stand-in specs follow the workloads' (`pod_specs`).
+        let own = &self.pod_specs[p.deployment.idx()].tolerations;
         let verdict = te::verdict(taints, &te::admitted(own, defaults));
         match te::process_pod_on_node(verdict, p.taint_eviction, self.engine.now()) {
             EvictionStep::DeleteNow => {
