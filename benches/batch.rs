@@ -4,9 +4,11 @@
 //! (`benches/scenarios/bench-batch-1k.yaml`, `-10k.yaml`).
 //!
 //! Each run happens in a child process of this binary, so that its peak
-//! resident memory (`VmHWM`) is its own. Prints wall time (median of the
-//! runs), model events, events per second, peak RSS, and the cost per event
-//! of (b) relative to (a).
+//! resident memory (`VmHWM`) is its own. Prints, for the run with the median
+//! wall time: wall time, CPU time of the simulation (`/proc/self/schedstat`:
+//! less disturbed than wall time on a shared machine), model events, events
+//! per second of CPU time, peak RSS (the largest of the runs), and the cost
+//! per event of (b) relative to (a).
 //!
 //! Run: `cargo bench --bench batch` (`-- --runs 5` for more runs, `--
 //! --only 1k` for one scenario).
@@ -26,6 +28,7 @@ const SCENARIOS: &[(&str, &str)] = &[
 #[derive(Clone, Copy)]
 struct Figures {
     wall_s: f64,
+    cpu_s: f64,
     events: u64,
     pods: u64,
     peak_rss_kib: u64,
@@ -47,8 +50,8 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let exe = std::env::current_exe().expect("own path");
     println!(
-        "{:<14} {:>9} {:>9} {:>9} {:>13} {:>13} {:>9}",
-        "benchmark", "wall_s", "events", "pods", "events_per_s", "ns_per_event", "rss_mib"
+        "{:<14} {:>8} {:>8} {:>8} {:>7} {:>13} {:>13} {:>8}",
+        "benchmark", "wall_s", "cpu_s", "events", "pods", "events_per_s", "ns_per_event", "rss_mib"
     );
     let mut per_event = Vec::new();
     for (label, file) in SCENARIOS {
@@ -59,15 +62,16 @@ fn main() {
         all.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
         let m = all[all.len() / 2];
         let rss = all.iter().map(|f| f.peak_rss_kib).max().unwrap_or(0);
-        let ns = m.wall_s * 1e9 / m.events as f64;
+        let ns = m.cpu_s * 1e9 / m.events as f64;
         per_event.push(ns);
         println!(
-            "{:<14} {:>9.3} {:>9} {:>9} {:>13.0} {:>13.0} {:>9.1}",
+            "{:<14} {:>8.3} {:>8.3} {:>8} {:>7} {:>13.0} {:>13.0} {:>8.1}",
             label,
             m.wall_s,
+            m.cpu_s,
             m.events,
             m.pods,
-            m.events as f64 / m.wall_s,
+            m.events as f64 / m.cpu_s,
             ns,
             rss as f64 / 1024.0
         );
@@ -96,21 +100,41 @@ fn spawn(exe: &Path, scenario: &Path) -> Figures {
         .collect();
     Figures {
         wall_s: v[0],
-        events: v[1] as u64,
-        pods: v[2] as u64,
-        peak_rss_kib: v[3] as u64,
+        cpu_s: v[1],
+        events: v[2] as u64,
+        pods: v[3] as u64,
+        peak_rss_kib: v[4] as u64,
     }
 }
 
-/// The child: loads and runs the scenario, prints `wall events pods rss`.
+/// The child: loads and runs the scenario, prints `wall cpu events pods
+/// rss`.
 fn child(path: &Path) {
     let sc = scenario::load_file(path, &[]).unwrap_or_else(|e| panic!("{e}"));
     let seed = sc.seed;
-    let start = Instant::now();
+    let (start, cpu_start) = (Instant::now(), cpu_time_s());
     let r = Simulation::new(sc, seed).expect("supported").run();
     let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu_time_s() - cpu_start;
     let pods = r.summary.jobs.as_ref().map_or(0, |j| j.total.pods_created);
-    println!("{wall} {} {pods} {}", r.summary.events, peak_rss_kib());
+    println!(
+        "{wall} {cpu} {} {pods} {}",
+        r.summary.events,
+        peak_rss_kib()
+    );
+}
+
+/// CPU time this process has run, seconds (`/proc/self/schedstat`, ns; 0
+/// where it is not available).
+fn cpu_time_s() -> f64 {
+    std::fs::read_to_string("/proc/self/schedstat")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map_or(0.0, |ns| ns / 1e9)
 }
 
 /// `VmHWM` of this process, KiB (0 where /proc is not available).

@@ -19,11 +19,11 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn run_at(yaml: &str, origin: &str, seed: u64, checks: bool) -> RunResult {
+fn run_at(yaml: &str, origin: &str, seed: u64) -> RunResult {
     let sc = scenario::load_str(yaml, origin, &[]).unwrap_or_else(|e| panic!("{e}"));
     let r = Simulation::new(sc, seed)
         .unwrap_or_else(|e| panic!("{e}"))
-        .check_invariants(checks)
+        .check_invariants(true)
         .run();
     assert!(
         r.summary.invariant_violations.is_empty(),
@@ -34,7 +34,7 @@ fn run_at(yaml: &str, origin: &str, seed: u64, checks: bool) -> RunResult {
 }
 
 fn run(yaml: &str) -> RunResult {
-    run_at(yaml, "test.yaml", 1, true)
+    run_at(yaml, "test.yaml", 1)
 }
 
 fn class<'a>(r: &'a RunResult, name: &str) -> &'a JobClassSummary {
@@ -53,12 +53,16 @@ fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs()
 }
 
-/// One Job at time 0 from a one-row trace, on one 8-CPU node.
+/// A scenario whose traces are read from tests/fixtures/jobs.
+fn run_fixture(yaml: &str) -> RunResult {
+    let origin = root().join("tests/fixtures/jobs/inline.yaml");
+    run_at(yaml, origin.to_str().unwrap(), 1)
+}
+
+/// One Job at time 0 (the one-row trace tests/fixtures/jobs/one.csv), on one
+/// 8-CPU node.
 fn one_job(class: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("kubesim-jobs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let trace = dir.join("one.csv");
-    std::fs::write(&trace, "arrival_s\n0\n").unwrap();
+    let trace = root().join("tests/fixtures/jobs/one.csv");
     format!(
         "name: one\nduration: 10m\nsample_interval: 10s\n\
          cluster:\n  node_pools:\n    - {{name: p, count: 1, cpu: 8, memory: 32Gi}}\n\
@@ -170,11 +174,7 @@ jobs:
 events:
   - {at: 100s, node_failure: {hosting: filler, duration: 2h}}
 ";
-    let dir = std::env::temp_dir().join(format!("kubesim-jobs-loss-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("one.csv"), "arrival_s\n0\n").unwrap();
-    let origin = dir.join("loss.yaml");
-    let r = run_at(yaml, origin.to_str().unwrap(), 1, true);
+    let r = run_fixture(yaml);
     let j = class(&r, "j");
     assert_eq!((j.pods_created, j.pods_failed, j.pods_succeeded), (2, 1, 1));
     assert_eq!(j.jobs_completed, 1);
@@ -226,10 +226,7 @@ events:
   - {at: 100s, scale: {workload: web, replicas: 2}}
   - {at: 1000s, scale: {workload: web, replicas: 0}}
 ";
-    let dir = std::env::temp_dir().join(format!("kubesim-jobs-pre-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("one.csv"), "arrival_s\n0\n").unwrap();
-    let r = run_at(yaml, dir.join("p.yaml").to_str().unwrap(), 1, true);
+    let r = run_fixture(yaml);
     let j = class(&r, "batch");
     assert_eq!(events(&r, "pod_preempted").len(), 2);
     assert_eq!((j.pods_created, j.pods_failed, j.pods_succeeded), (6, 2, 4));
@@ -269,7 +266,7 @@ fn the_cluster_autoscaler_scales_up_for_pending_job_pods() {
 fn a_trace_is_replayed_row_by_row() {
     let path = root().join("tests/fixtures/jobs/replay.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let r = run_at(&text, path.to_str().unwrap(), 1, true);
+    let r = run_at(&text, path.to_str().unwrap(), 1);
     let j = class(&r, "etl");
     assert_eq!((j.jobs_arrived, j.jobs_completed), (3, 3));
     assert!(close(j.completion_time_mean_s, 35.2 / 3.0), "{j:?}");
@@ -302,7 +299,7 @@ jobs:
     memory: 1Gi
     run_time: {dist: exponential, mean: 100s}
 ";
-    let r = run_at(yaml, "little.yaml", 7, false);
+    let r = run_at(yaml, "little.yaml", 7);
     let j = class(&r, "j");
     eprintln!("Little: L {:.3} {j:?}", j.running_pods_mean);
     assert!(rel(j.running_pods_mean, 50.0) < 0.04, "{j:?}");
@@ -345,7 +342,7 @@ jobs:
     memory: 1Gi
     run_time: {dist: exponential, mean: 1000s}
 ";
-    let r = run_at(yaml, "erlang.yaml", 3, false);
+    let r = run_at(yaml, "erlang.yaml", 3);
     let j = class(&r, "j");
     let c_exact = 13.5 / 26.5;
     let c_from_wait = j.pending_time_mean_s * (0.004 - 0.003);
@@ -388,8 +385,8 @@ jobs:
     completions: 3
     failure_probability: 10%
 ";
-    let a = run_at(yaml, "det.yaml", 5, true);
-    let b = run_at(yaml, "det.yaml", 5, true);
+    let a = run_at(yaml, "det.yaml", 5);
+    let b = run_at(yaml, "det.yaml", 5);
     let strip = |r: &RunResult| {
         let mut s = r.summary.clone();
         s.wall_time_s = 0.0;

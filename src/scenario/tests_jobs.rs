@@ -135,15 +135,12 @@ fn job_class_names_are_unique_among_classes() {
     assert_error(&e, "jobs[1].name", "duplicate job class name `etl`");
 }
 
-fn trace_dir(name: &str, csv: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("kubesim-trace-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// Loads a scenario replaying `csv` (as t.csv beside it, in a temporary
+/// directory) for a class with the fields `class`.
+fn load_trace(csv: &str, class: &str) -> Result<Scenario, Vec<String>> {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     std::fs::write(dir.join("t.csv"), csv).unwrap();
-    dir
-}
-
-fn load_trace(name: &str, csv: &str, class: &str) -> Result<Scenario, Vec<String>> {
-    let dir = trace_dir(name, csv);
     let text = format!(
         "name: t\nduration: 1h\ncluster:\n  node_pools:\n    - {{name: p, count: 1, cpu: 4, memory: 8Gi}}\n\
          jobs:\n  - name: etl\n    arrivals: {{trace: t.csv}}\n{class}"
@@ -155,7 +152,6 @@ fn load_trace(name: &str, csv: &str, class: &str) -> Result<Scenario, Vec<String
 #[test]
 fn a_trace_fills_what_the_class_leaves_out() {
     let sc = load_trace(
-        "fill",
         "# header first\narrival_s,memory\n0,2Gi\n\n1.5,512Mi\n",
         "    cpu: 250m\n    run_time: {dist: exponential, mean: 1m}\n",
     )
@@ -176,7 +172,6 @@ fn a_trace_fills_what_the_class_leaves_out() {
 #[test]
 fn trace_problems_are_reported_at_their_line_and_column() {
     let e = load_trace(
-        "bad",
         "arrival_s,cpu,duration_s\n5,1,10\n2,1,10\n7,lots,10\n9,9,10\n10,1\n",
         "    memory: 1Gi\n",
     )
@@ -199,28 +194,20 @@ fn trace_problems_are_reported_at_their_line_and_column() {
         "{all}"
     );
     let e = load_trace(
-        "empty",
         "# nothing\n",
         "    cpu: 1\n    memory: 1Gi\n    run_time: 1m\n",
     )
     .unwrap_err();
     assert!(e.join("\n").contains("the trace is empty"), "{e:?}");
     let e = load_trace(
-        "norows",
         "arrival_s\n",
         "    cpu: 1\n    memory: 1Gi\n    run_time: 1m\n",
     )
     .unwrap_err();
     assert!(e.join("\n").contains("the trace has no jobs"), "{e:?}");
-    let e = load_trace(
-        "noarrival",
-        "cpu\n1\n",
-        "    memory: 1Gi\n    run_time: 1m\n",
-    )
-    .unwrap_err();
+    let e = load_trace("cpu\n1\n", "    memory: 1Gi\n    run_time: 1m\n").unwrap_err();
     assert!(e.join("\n").contains("no `arrival_s` column"), "{e:?}");
     let e = load_trace(
-        "twice",
         "arrival_s,cpu\n0,1\n",
         "    cpu: 1\n    memory: 1Gi\n    run_time: 1m\n",
     )

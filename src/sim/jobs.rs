@@ -375,9 +375,8 @@ impl Simulation {
         let (c, number, arrival) = (job.class as usize, job.number, job.arrival);
         let (succeeded, failed, backoff) = (job.succeeded, job.failed, job.backoff);
         let (work_ms, longest_ms) = (job.work_ms, job.longest_ms);
-        let active: Vec<PodId> = self.state.active_pods(rs).collect();
         let status = JobStatus {
-            active: active.len() as u32,
+            active: self.state.active_pods(rs).count() as u32,
             succeeded,
             failed,
         };
@@ -393,6 +392,7 @@ impl Simulation {
                     name,
                     format!("BackoffLimitExceeded: {failed} failed pod(s)"),
                 );
+                let active: Vec<PodId> = self.state.active_pods(rs).collect();
                 for pod in active {
                     self.apply(Action::DeletePod {
                         pod,
