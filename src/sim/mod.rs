@@ -19,6 +19,7 @@ mod faults;
 mod hpa;
 mod invariants;
 mod preemption;
+mod record;
 mod result;
 mod scale_to_zero;
 mod support;
@@ -29,7 +30,11 @@ mod world;
 pub use action::{Action, DeleteReason};
 pub use disruption::UpgradeSummary;
 pub use events::{Event, JoinPurpose};
-pub use result::{EventRecord, RolloutSummary, RunResult, Sample, Summary};
+pub use record::{Columns, Discard, EventLog, MemorySink, RunSink};
+pub use result::{
+    EventRecord, RolloutSummary, RunResult, Sample, Summary, timeseries_header, timeseries_row,
+    write_event, write_events_header,
+};
 pub use support::Unsupported;
 
 use crate::controllers;
@@ -95,8 +100,13 @@ pub struct Simulation {
     workload_metrics: Vec<WorkloadMetrics>,
     cluster_metrics: ClusterMetrics,
     rollouts: Vec<RolloutTracker>,
+    /// Rows not yet handed to the run's sink (see `record.rs`).
     samples: Vec<Sample>,
     log: Vec<EventRecord>,
+    last_sample_ms: Option<u64>,
+    event_log: EventLog,
+    events_logged: u64,
+    events_not_logged: u64,
     invariant_violations: Vec<String>,
     full_checks: bool,
     current_event: Option<Event>,
@@ -175,6 +185,10 @@ impl Simulation {
             rollouts: Vec::new(),
             samples: Vec::new(),
             log: Vec::new(),
+            last_sample_ms: None,
+            event_log: EventLog::All,
+            events_logged: 0,
+            events_not_logged: 0,
             invariant_violations: Vec::new(),
             full_checks: false,
             current_event: None,
@@ -364,10 +378,13 @@ impl Simulation {
         id
     }
 
-    /// Runs to the end of the scenario and returns the results.
-    pub fn run(mut self) -> RunResult {
+    /// Runs to the end of the scenario, handing timeseries rows and event
+    /// records to `sink` as they are produced; the result's `samples` and
+    /// `events` stay empty.
+    pub fn run_with(mut self, sink: &mut dyn RunSink) -> RunResult {
         let started = std::time::Instant::now();
         let end = self.end;
+        sink.start(&self.columns());
         while let Some(t) = self.engine.peek_time() {
             if t > end {
                 break;
@@ -375,6 +392,7 @@ impl Simulation {
             let (now, ev) = self.engine.pop().expect("peeked");
             self.current_event = Some(ev);
             self.handle(now, ev);
+            self.flush_rows(sink);
             if self.full_checks {
                 self.full_check();
                 if self.must_stop() {
@@ -384,11 +402,17 @@ impl Simulation {
         }
         self.current_event = None;
         self.advance_traffic(end);
+        self.flush_rows(sink);
         let wall = started.elapsed().as_secs_f64();
         result::finish(self, wall)
     }
 
     fn log(&mut self, kind: &'static str, object: String, detail: String) {
+        if !self.event_log.admits(self.events_logged) {
+            self.events_not_logged += 1;
+            return;
+        }
+        self.events_logged += 1;
         self.log.push(EventRecord {
             time_ms: self.engine.now().as_millis(),
             kind,

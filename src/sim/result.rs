@@ -54,6 +54,10 @@ pub struct Summary {
     pub sim_duration_s: f64,
     /// Events processed by the engine.
     pub events: u64,
+    /// Records left out of events.csv by `--event-log` (present only when
+    /// the event log was limited).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events_not_logged: Option<u64>,
     /// Wall-clock time of the run, seconds (the only non-reproducible field).
     pub wall_time_s: f64,
     /// Cluster-wide metrics.
@@ -111,12 +115,12 @@ pub struct RunResult {
     pub summary: Summary,
     /// Workload names, in scenario order (timeseries columns).
     pub workload_names: Vec<String>,
-    /// Sampled rows.
+    /// Sampled rows (empty unless the run kept them: [`Simulation::run`]).
     pub samples: Vec<Sample>,
     /// Names of the workloads with traffic, in scenario order (the traffic
     /// columns of timeseries.csv).
     pub traffic_names: Vec<String>,
-    /// The event log.
+    /// The event log (empty unless the run kept it: [`Simulation::run`]).
     pub events: Vec<EventRecord>,
 }
 
@@ -164,6 +168,7 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
         seed: sim.seed,
         sim_duration_s: sim.scenario.duration.as_secs_f64(),
         events: sim.engine.processed(),
+        events_not_logged: (sim.event_log != super::EventLog::All).then_some(sim.events_not_logged),
         wall_time_s,
         cluster,
         workloads,
@@ -179,9 +184,9 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
             .iter()
             .map(|w| w.name.clone())
             .collect(),
-        samples: std::mem::take(&mut sim.samples),
+        samples: Vec::new(),
         traffic_names: sim.traffic.names().to_vec(),
-        events: std::mem::take(&mut sim.log),
+        events: Vec::new(),
     }
 }
 
@@ -199,29 +204,9 @@ impl RunResult {
     /// `cpu_usage`, then per workload with traffic `<name>_offered_rps` and
     /// `<name>_success` (over the interval since the previous row).
     pub fn timeseries_csv(&self) -> Vec<u8> {
-        let mut s = String::from("time_s");
-        for n in &self.workload_names {
-            let _ = write!(s, ",{n}_desired,{n}_ready,{n}_serving");
-        }
-        s.push_str(",ready_nodes,pending_pods,cpu_allocation,memory_allocation,cpu_usage");
-        for n in &self.traffic_names {
-            let _ = write!(s, ",{n}_offered_rps,{n}_success");
-        }
-        s.push('\n');
+        let mut s = timeseries_header(&self.workload_names, &self.traffic_names);
         for r in &self.samples {
-            let _ = write!(s, "{}", fmt_secs(r.time_ms));
-            for (d, e, sv) in &r.workloads {
-                let _ = write!(s, ",{d},{e},{sv}");
-            }
-            let _ = write!(
-                s,
-                ",{},{},{:.6},{:.6},{:.6}",
-                r.ready_nodes, r.pending_pods, r.cpu_allocation, r.memory_allocation, r.cpu_usage
-            );
-            for (rps, success) in &r.traffic {
-                let _ = write!(s, ",{rps:.3},{success:.6}");
-            }
-            s.push('\n');
+            timeseries_row(&mut s, r);
         }
         s.into_bytes()
     }
@@ -229,14 +214,53 @@ impl RunResult {
     /// events.csv: `time_s,kind,object,detail`, in time order.
     pub fn events_csv(&self) -> Vec<u8> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["time_s", "kind", "object", "detail"])
-            .expect("in-memory write");
+        write_events_header(&mut w).expect("in-memory write");
         for e in &self.events {
-            w.write_record([fmt_secs(e.time_ms).as_str(), e.kind, &e.object, &e.detail])
-                .expect("in-memory write");
+            write_event(&mut w, e).expect("in-memory write");
         }
         w.into_inner().expect("in-memory write")
     }
+}
+
+/// The header line of timeseries.csv (see [`RunResult::timeseries_csv`]).
+pub fn timeseries_header(workload_names: &[String], traffic_names: &[String]) -> String {
+    let mut s = String::from("time_s");
+    for n in workload_names {
+        let _ = write!(s, ",{n}_desired,{n}_ready,{n}_serving");
+    }
+    s.push_str(",ready_nodes,pending_pods,cpu_allocation,memory_allocation,cpu_usage");
+    for n in traffic_names {
+        let _ = write!(s, ",{n}_offered_rps,{n}_success");
+    }
+    s.push('\n');
+    s
+}
+
+/// Appends one line of timeseries.csv to `s`.
+pub fn timeseries_row(s: &mut String, r: &Sample) {
+    let _ = write!(s, "{}", fmt_secs(r.time_ms));
+    for (d, e, sv) in &r.workloads {
+        let _ = write!(s, ",{d},{e},{sv}");
+    }
+    let _ = write!(
+        s,
+        ",{},{},{:.6},{:.6},{:.6}",
+        r.ready_nodes, r.pending_pods, r.cpu_allocation, r.memory_allocation, r.cpu_usage
+    );
+    for (rps, success) in &r.traffic {
+        let _ = write!(s, ",{rps:.3},{success:.6}");
+    }
+    s.push('\n');
+}
+
+/// Writes the header of events.csv.
+pub fn write_events_header<W: std::io::Write>(w: &mut csv::Writer<W>) -> csv::Result<()> {
+    w.write_record(["time_s", "kind", "object", "detail"])
+}
+
+/// Writes one record of events.csv.
+pub fn write_event<W: std::io::Write>(w: &mut csv::Writer<W>, e: &EventRecord) -> csv::Result<()> {
+    w.write_record([fmt_secs(e.time_ms).as_str(), e.kind, &e.object, &e.detail])
 }
 
 /// Milliseconds as seconds with exactly three decimals (no float noise).
