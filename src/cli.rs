@@ -254,6 +254,19 @@ fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
                 None => QUICKSTART_YAML.to_string(),
             };
             let mut files = output::RunFiles::create(dir).map_err(CliError::input)?;
+            // Ctrl-C or SIGTERM: remove the partial files and stop (no
+            // summary.json is written, so the directory is not complete).
+            let temps = files.temp_paths();
+            let shown = dir.display().to_string();
+            let _ = ctrlc::set_handler(move || {
+                for t in &temps {
+                    let _ = std::fs::remove_file(t);
+                }
+                eprintln!(
+                    "\ninterrupted: the run in {shown} did not finish (no summary.json written)"
+                );
+                std::process::exit(130);
+            });
             let resolved = resolved.unwrap_or_default();
             output::write_scenario(dir, &given, &resolved).map_err(CliError::input)?;
             let result = sim.run_with(&mut files);

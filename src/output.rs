@@ -206,6 +206,22 @@ impl RunFiles {
         })
     }
 
+    /// The temporary files this run may be writing in its directory,
+    /// [`write_scenario`]'s included (for a signal handler that must remove
+    /// them before the process exits).
+    pub fn temp_paths(&self) -> Vec<PathBuf> {
+        [
+            "timeseries.csv",
+            "events.csv",
+            "scenario.yaml",
+            "scenario.resolved.txt",
+            "summary.json",
+        ]
+        .iter()
+        .map(|name| tmp_path(&self.dir, name))
+        .collect()
+    }
+
     fn failed(&mut self, name: &str, source: std::io::Error) {
         if self.error.is_none() {
             self.error = Some(OutputError::Io {

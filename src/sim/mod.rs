@@ -19,6 +19,7 @@ mod faults;
 mod hpa;
 mod invariants;
 mod preemption;
+mod reclaim;
 mod record;
 mod result;
 mod scale_to_zero;
@@ -30,10 +31,11 @@ mod world;
 pub use action::{Action, DeleteReason};
 pub use disruption::UpgradeSummary;
 pub use events::{Event, JoinPurpose};
+pub use reclaim::RECLAIM_BATCH;
 pub use record::{Columns, Discard, EventLog, MemorySink, RunSink};
 pub use result::{
-    EventRecord, RolloutSummary, RunResult, Sample, Summary, timeseries_header, timeseries_row,
-    write_event, write_events_header,
+    EventRecord, Footprint, RolloutSummary, RunResult, Sample, Summary, timeseries_header,
+    timeseries_row, write_event, write_events_header,
 };
 pub use support::Unsupported;
 
@@ -104,6 +106,12 @@ pub struct Simulation {
     samples: Vec<Sample>,
     log: Vec<EventRecord>,
     last_sample_ms: Option<u64>,
+    /// Gone pods not yet released, and the batch size that triggers the
+    /// next release pass (see `reclaim.rs`).
+    gone_pods: Vec<PodId>,
+    pinned_pods: usize,
+    released_reads_reported: u64,
+    rows_buffered_peak: usize,
     event_log: EventLog,
     events_logged: u64,
     events_not_logged: u64,
@@ -186,6 +194,10 @@ impl Simulation {
             samples: Vec::new(),
             log: Vec::new(),
             last_sample_ms: None,
+            gone_pods: Vec::new(),
+            pinned_pods: 0,
+            released_reads_reported: 0,
+            rows_buffered_peak: 0,
             event_log: EventLog::All,
             events_logged: 0,
             events_not_logged: 0,
@@ -393,6 +405,7 @@ impl Simulation {
             self.current_event = Some(ev);
             self.handle(now, ev);
             self.flush_rows(sink);
+            self.reclaim_pods();
             if self.full_checks {
                 self.full_check();
                 if self.must_stop() {
@@ -403,6 +416,7 @@ impl Simulation {
         self.current_event = None;
         self.advance_traffic(end);
         self.flush_rows(sink);
+        self.check_released_reads();
         let wall = started.elapsed().as_secs_f64();
         result::finish(self, wall)
     }

@@ -128,6 +128,7 @@ impl Simulation {
 
     /// Hands the rows produced since the last call to `sink`.
     pub(super) fn flush_rows(&mut self, sink: &mut dyn RunSink) {
+        self.rows_buffered_peak = self.rows_buffered_peak.max(self.buffered_rows());
         for row in self.samples.drain(..) {
             sink.sample(row);
         }
@@ -138,7 +139,7 @@ impl Simulation {
 
     /// Rows the simulation holds that it has not handed on yet (bounded by
     /// what one event produces).
-    pub fn buffered_rows(&self) -> usize {
+    fn buffered_rows(&self) -> usize {
         self.samples.len() + self.log.len()
     }
 }

@@ -108,6 +108,22 @@ pub struct EventRecord {
     pub detail: String,
 }
 
+/// What a run held in memory, for checking that it depends on the
+/// cluster, not on the simulated time (nothing here is an output file).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// Pods created during the run (ids handed out).
+    pub pods_created: usize,
+    /// Most pods held in memory at once: live ones, and gone ones not yet
+    /// released.
+    pub pods_held_peak: usize,
+    /// Most timeseries rows and event records held at once before they
+    /// went to the run's sink.
+    pub rows_buffered_peak: usize,
+    /// Nodes created (removed nodes are kept, flagged).
+    pub nodes_created: usize,
+}
+
 /// Everything a run produced.
 #[derive(Clone, Debug)]
 pub struct RunResult {
@@ -122,6 +138,8 @@ pub struct RunResult {
     pub traffic_names: Vec<String>,
     /// The event log (empty unless the run kept it: [`Simulation::run`]).
     pub events: Vec<EventRecord>,
+    /// What the run held in memory.
+    pub footprint: Footprint,
 }
 
 pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
@@ -187,6 +205,12 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
         samples: Vec::new(),
         traffic_names: sim.traffic.names().to_vec(),
         events: Vec::new(),
+        footprint: Footprint {
+            pods_created: sim.state.pods.len(),
+            pods_held_peak: sim.state.pods.held_peak(),
+            rows_buffered_peak: sim.rows_buffered_peak,
+            nodes_created: sim.state.nodes.len(),
+        },
     }
 }
 
