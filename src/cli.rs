@@ -63,6 +63,14 @@ pub struct RunArgs {
     /// Also write plots and report.html into --out (as `kubesim report`).
     #[arg(long, requires = "out")]
     pub report: bool,
+    /// Which events go to events.csv: `all`, `none` (header only) or the
+    /// first N; summary.json then counts the rest in `events_not_logged`.
+    #[arg(long, value_name = "all|none|N", default_value = "all", value_parser = parse_event_log)]
+    pub event_log: crate::sim::EventLog,
+}
+
+fn parse_event_log(s: &str) -> Result<crate::sim::EventLog, String> {
+    crate::sim::EventLog::parse(s)
 }
 
 /// `kubesim report`.
@@ -135,6 +143,10 @@ pub struct SweepArgs {
     /// Print nothing but errors and failed assertions.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run every simulation with the full invariant check, as `run
+    /// --check-invariants` (slower); a violation fails the sweep (exit 3).
+    #[arg(long)]
+    pub check_invariants: bool,
 }
 
 const SWEEP_HELP: &str = "\
@@ -228,20 +240,41 @@ fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
             .unwrap_or_else(|| PathBuf::from("quickstart.yaml (embedded)"));
         resolved_text(&origin, &sc, &args.sets, seed)
     });
-    let result = Simulation::new(sc, seed)
+    let sim = Simulation::new(sc, seed)
         .map_err(|e| CliError::input(explain_unsupported(&e, &names, imports.as_ref())))?
         .check_invariants(args.check_invariants)
-        .run();
-    if let Some(dir) = &args.out {
-        let given = match &args.scenario {
-            Some(p) => std::fs::read_to_string(p)
-                .map_err(|e| CliError::input(format!("{}: {e}", p.display())))?,
-            None => QUICKSTART_YAML.to_string(),
-        };
-        let resolved = resolved.unwrap_or_default();
-        output::write_scenario(dir, &given, &resolved).map_err(CliError::input)?;
-        output::write_run(dir, &result).map_err(CliError::input)?;
-    }
+        .event_log(args.event_log);
+    let result = match &args.out {
+        // Rows are streamed to the directory as the run goes (memory stays
+        // bounded however long the simulated time).
+        Some(dir) => {
+            let given = match &args.scenario {
+                Some(p) => std::fs::read_to_string(p)
+                    .map_err(|e| CliError::input(format!("{}: {e}", p.display())))?,
+                None => QUICKSTART_YAML.to_string(),
+            };
+            let mut files = output::RunFiles::create(dir).map_err(CliError::input)?;
+            // Ctrl-C or SIGTERM: remove the partial files and stop (no
+            // summary.json is written, so the directory is not complete).
+            let temps = files.temp_paths();
+            let shown = dir.display().to_string();
+            let _ = ctrlc::set_handler(move || {
+                for t in &temps {
+                    let _ = std::fs::remove_file(t);
+                }
+                eprintln!(
+                    "\ninterrupted: the run in {shown} did not finish (no summary.json written)"
+                );
+                std::process::exit(130);
+            });
+            let resolved = resolved.unwrap_or_default();
+            output::write_scenario(dir, &given, &resolved).map_err(CliError::input)?;
+            let result = sim.run_with(&mut files);
+            files.commit(&result).map_err(CliError::input)?;
+            result
+        }
+        None => sim.run_with(&mut crate::sim::Discard),
+    };
     if !args.quiet {
         print!("{}", summary_table(&result));
         if let Some(dir) = &args.out {
@@ -676,6 +709,7 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), CliError> {
         shard,
         gates: args.asserts.clone(),
         baseline: args.baseline.clone(),
+        check_invariants: args.check_invariants,
     };
     let sweep = Sweep::prepare(opts).map_err(CliError::input)?;
     let total = sweep.already_done() + sweep.to_run();

@@ -66,6 +66,12 @@ impl<E> Engine<E> {
         self.queue.len()
     }
 
+    /// The pending events (cancelled ones excluded), in no particular
+    /// order: for finding what they refer to.
+    pub fn pending_events(&self) -> impl Iterator<Item = &E> + '_ {
+        self.queue.pending_events()
+    }
+
     /// Schedules `event` at absolute time `at`.
     ///
     /// # Panics

@@ -129,6 +129,14 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// The pending events (cancelled ones excluded), in no particular order.
+    pub fn pending_events(&self) -> impl Iterator<Item = &E> + '_ {
+        self.heap
+            .iter()
+            .filter(|e| !self.slots[e.slot as usize].cancelled)
+            .map(|e| &e.event)
+    }
+
     /// Time of the earliest pending event.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         while let Some(top) = self.heap.peek() {

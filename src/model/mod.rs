@@ -11,7 +11,9 @@ use crate::scenario::{Strategy, Taint};
 use crate::units::{Bytes, MilliCpu};
 use std::collections::BTreeMap;
 
+mod arena;
 mod nominations;
+pub use arena::{IdMap, PodArena};
 pub use nominations::Nominations;
 
 macro_rules! id_type {
@@ -225,8 +227,8 @@ pub struct Pod {
     /// The node lifecycle controller set Ready=False because the node is
     /// NotReady: the pod left the endpoints although it may still run.
     pub marked_not_ready: bool,
-    /// Gone from the API (terminated and removed). Kept in the arena so ids
-    /// stay valid.
+    /// Gone from the API (terminated and removed). Kept in the arena until
+    /// nothing refers to it any more, then released ([`PodArena`]).
     pub gone: bool,
     /// Pending kubelet timer (start, ready, termination end, restart).
     pub timer: Option<EventId>,
@@ -395,8 +397,9 @@ pub struct Deployment {
 pub struct ClusterState {
     /// Nodes by id.
     pub nodes: Vec<Node>,
-    /// Pods by id (gone pods stay, flagged).
-    pub pods: Vec<Pod>,
+    /// Pods by id (gone pods stay, flagged, until the simulation releases
+    /// them).
+    pub pods: PodArena,
     /// Replica sets by id.
     pub replica_sets: Vec<ReplicaSet>,
     /// Deployments by id (= workload index).

@@ -53,6 +53,16 @@ impl SchedulingQueue {
         self.active.insert((Reverse(priority), now, pod));
     }
 
+    /// Every pod in the queue (active, backoff, unschedulable), in no
+    /// particular order.
+    pub fn pods(&self) -> impl Iterator<Item = PodId> + '_ {
+        self.active
+            .iter()
+            .map(|(_, _, p)| *p)
+            .chain(self.backoff.keys().map(|(_, p)| *p))
+            .chain(self.unschedulable.keys().copied())
+    }
+
     /// Takes the highest-priority pod.
     pub fn pop_active(&mut self) -> Option<PodId> {
         self.active.pop_first().map(|(_, _, p)| p)

@@ -97,10 +97,12 @@ impl Simulation {
         let mut pods = 0u32;
         let mut healthy = 0u32;
         for &rs in &dep.replica_sets {
-            for p in self.state.active_pods(rs) {
-                pods += 1;
-                if self.state.pod(p).is_api_ready() {
-                    healthy += 1;
+            // One lookup per pod: this runs on every cluster autoscaler scan.
+            for &p in &self.state.rs(rs).pods {
+                let pod = self.state.pod(p);
+                if pod.is_active() {
+                    pods += 1;
+                    healthy += u32::from(pod.is_api_ready());
                 }
             }
         }

@@ -166,6 +166,57 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// The pod this event refers to, if any (a pod is kept in memory while
+    /// an event refers to it: `sim::reclaim`).
+    pub fn pod(&self) -> Option<PodId> {
+        match *self {
+            Event::KubeletStart(p)
+            | Event::PodReady(p)
+            | Event::PodTerminated(p)
+            | Event::PodCrashed(p)
+            | Event::ContainerRestart(p)
+            | Event::KeepAliveExpired(p)
+            | Event::PodHangs(p)
+            | Event::PodRecovers(p)
+            | Event::ProbeFailed(p)
+            | Event::JobPodFinished { pod: p, .. }
+            | Event::RequestDone { pod: p, .. } => Some(p),
+            Event::ScaleToZeroDone { pod, .. } => pod,
+            Event::Timeline(_)
+            | Event::NodeFails { .. }
+            | Event::NodeRepaired { .. }
+            | Event::NodeNotReady(_)
+            | Event::NodeReadyAgain(_)
+            | Event::TaintEviction(_)
+            | Event::DeploymentSync(_)
+            | Event::ReplicaSetSync(_)
+            | Event::SchedulerCycle
+            | Event::UnschedulableFlush
+            | Event::Sample
+            | Event::DomainFails(_)
+            | Event::DomainRepaired(_)
+            | Event::PartitionHealed(_)
+            | Event::ControlPlaneRestored
+            | Event::DrainRetry(_)
+            | Event::Uncordon { .. }
+            | Event::SpotNotice(_)
+            | Event::SpotReclaim(_)
+            | Event::NodeJoins { .. }
+            | Event::RequestArrival(_)
+            | Event::MetricsScrape
+            | Event::HpaSync(_)
+            | Event::AutoscalerScan
+            | Event::ScaleToZeroArrival(_)
+            | Event::KpaTick(_)
+            | Event::KpaReconcile(_)
+            | Event::ProgressCheck(_)
+            | Event::JobArrival(_)
+            | Event::JobSync(_) => None,
+        }
+    }
+}
+
 /// Why a node joins mid-run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JoinPurpose {

@@ -5,7 +5,7 @@
 //! incrementally and stops the run at the first violation.
 
 use super::Simulation;
-use crate::model::{NodeId, PodId};
+use crate::model::NodeId;
 
 impl Simulation {
     /// Turns the full invariant check on: after every event the counters
@@ -35,7 +35,7 @@ impl Simulation {
         let mut endpoints = vec![0u32; workloads];
         let mut active = vec![0u32; workloads];
         let mut pending = 0u32;
-        for (i, p) in self.state.pods.iter().enumerate() {
+        for (id, p) in self.state.pods.iter_ids() {
             if p.gone {
                 continue;
             }
@@ -51,10 +51,11 @@ impl Simulation {
             active[d] += u32::from(p.is_active());
             pending += u32::from(p.node.is_none());
             if let Some(n) = p.node
-                && !self.state.node(n).pods.contains(&PodId(i as u32))
+                && !self.state.node(n).pods.contains(&id)
             {
                 problems.push(format!(
-                    "pod {i} is bound to {} but not listed there",
+                    "pod {} is bound to {} but not listed there",
+                    id.0,
                     self.state.node(n).name
                 ));
             }
@@ -115,6 +116,20 @@ impl Simulation {
         problems.extend(self.check_jobs());
         for p in problems {
             self.violation(p);
+        }
+        self.check_released_reads();
+    }
+
+    /// Reports reads of released pods since the last call (each means a
+    /// reference was missed when the pod was released, `reclaim.rs`).
+    /// Cheap: part of every run, not only of the full check.
+    pub(super) fn check_released_reads(&mut self) {
+        let reads = self.state.pods.released_reads();
+        if reads > self.released_reads_reported {
+            self.released_reads_reported = reads;
+            self.violation(format!(
+                "a released pod was read ({reads} reads so far): a reference to it was missed when it was released"
+            ));
         }
     }
 

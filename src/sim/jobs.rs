@@ -101,8 +101,6 @@ pub(super) struct JobsState {
     live: Vec<Option<LiveJob>>,
     /// Owner records free for reuse.
     free_owners: Vec<RsId>,
-    /// Pod records of finished Job pods, free for reuse.
-    free_pods: Vec<PodId>,
     /// Per pod record: its outcome has been counted.
     counted: Vec<bool>,
     /// Every class together.
@@ -163,7 +161,6 @@ impl JobsState {
             first,
             live: Vec::new(),
             free_owners: Vec::new(),
-            free_pods: Vec::new(),
             counted: Vec::new(),
             total: JobMetrics::default(),
         }
@@ -449,17 +446,10 @@ impl Simulation {
         let c = d.idx() - self.jobs.first;
         let uid = self.jobs.classes[c].rng_uid.random::<u64>();
         let pod = crate::model::Pod::new(rs, d, cpu, memory, priority, now, uid);
-        let id = match self.jobs.free_pods.pop() {
-            Some(id) => {
-                self.state.pods[id.idx()] = pod;
-                id
-            }
-            None => {
-                let id = PodId(self.state.pods.len() as u32);
-                self.state.pods.push(pod);
-                id
-            }
-        };
+        // Ids are never reused (creation order stays id order); a finished
+        // pod's record is released by `sim::reclaim` once nothing refers to it.
+        let id = PodId(self.state.pods.len() as u32);
+        self.state.pods.push(pod);
         if self.jobs.counted.len() <= id.idx() {
             self.jobs.counted.resize(id.idx() + 1, false);
         }
@@ -544,7 +534,6 @@ impl Simulation {
         }
         let at = self.job_pod_failure_time(pod);
         self.count_job_pod(pod, false, 0, at);
-        self.jobs.free_pods.push(pod);
         let rs = self.state.pod(pod).rs;
         self.free_job_if_done(rs);
     }
@@ -750,6 +739,7 @@ jobs:
             let (now, ev) = sim.engine.pop().unwrap();
             sim.current_event = Some(ev);
             sim.handle(now, ev);
+            sim.reclaim_pods();
             sim.full_check();
             assert!(
                 sim.invariant_violations.is_empty(),
@@ -768,7 +758,9 @@ jobs:
             "{}",
             sim.state.replica_sets.len()
         );
-        assert!(sim.state.pods.len() < 40, "{}", sim.state.pods.len());
+        // Pod records: released in batches once gone (`sim::reclaim`).
+        let held = sim.state.pods.held_peak();
+        assert!(held < 40 + crate::sim::reclaim::RECLAIM_BATCH, "{held}");
         assert!(sim.jobs.live.len() <= most_live);
     }
 }

@@ -22,6 +22,8 @@ mod jobs;
 mod preemption;
 mod probes;
 mod progress;
+mod reclaim;
+mod record;
 mod result;
 mod scale_to_zero;
 mod support;
@@ -32,7 +34,12 @@ mod world;
 pub use action::{Action, DeleteReason};
 pub use disruption::UpgradeSummary;
 pub use events::{Event, JoinPurpose};
-pub use result::{EventRecord, RolloutSummary, RunResult, Sample, Summary};
+pub use reclaim::RECLAIM_BATCH;
+pub use record::{Columns, Discard, EventLog, MemorySink, RunSink};
+pub use result::{
+    EventRecord, Footprint, RolloutSummary, RunResult, Sample, Summary, timeseries_header,
+    timeseries_row, write_event, write_events_header,
+};
 pub use support::Unsupported;
 
 use crate::controllers;
@@ -100,8 +107,19 @@ pub struct Simulation {
     cluster_metrics: ClusterMetrics,
     rollouts: Vec<RolloutTracker>,
     progress: Vec<progress::DeploymentProgress>,
+    /// Rows not yet handed to the run's sink (see `record.rs`).
     samples: Vec<Sample>,
     log: Vec<EventRecord>,
+    last_sample_ms: Option<u64>,
+    /// Gone pods not yet released, and the batch size that triggers the
+    /// next release pass (see `reclaim.rs`).
+    gone_pods: Vec<PodId>,
+    pinned_pods: usize,
+    released_reads_reported: u64,
+    rows_buffered_peak: usize,
+    event_log: EventLog,
+    events_logged: u64,
+    events_not_logged: u64,
     invariant_violations: Vec<String>,
     full_checks: bool,
     current_event: Option<Event>,
@@ -191,6 +209,14 @@ impl Simulation {
             progress: Vec::new(),
             samples: Vec::new(),
             log: Vec::new(),
+            last_sample_ms: None,
+            gone_pods: Vec::new(),
+            pinned_pods: 0,
+            released_reads_reported: 0,
+            rows_buffered_peak: 0,
+            event_log: EventLog::All,
+            events_logged: 0,
+            events_not_logged: 0,
             invariant_violations: Vec::new(),
             full_checks: false,
             current_event: None,
@@ -407,10 +433,13 @@ impl Simulation {
         id
     }
 
-    /// Runs to the end of the scenario and returns the results.
-    pub fn run(mut self) -> RunResult {
+    /// Runs to the end of the scenario, handing timeseries rows and event
+    /// records to `sink` as they are produced; the result's `samples` and
+    /// `events` stay empty.
+    pub fn run_with(mut self, sink: &mut dyn RunSink) -> RunResult {
         let started = std::time::Instant::now();
         let end = self.end;
+        sink.start(&self.columns());
         while let Some(t) = self.engine.peek_time() {
             if t > end {
                 break;
@@ -418,6 +447,8 @@ impl Simulation {
             let (now, ev) = self.engine.pop().expect("peeked");
             self.current_event = Some(ev);
             self.handle(now, ev);
+            self.flush_rows(sink);
+            self.reclaim_pods();
             if self.full_checks {
                 self.full_check();
                 if self.must_stop() {
@@ -427,11 +458,18 @@ impl Simulation {
         }
         self.current_event = None;
         self.advance_all_traffic(end);
+        self.flush_rows(sink);
+        self.check_released_reads();
         let wall = started.elapsed().as_secs_f64();
         result::finish(self, wall)
     }
 
     fn log(&mut self, kind: &'static str, object: String, detail: String) {
+        if !self.event_log.admits(self.events_logged) {
+            self.events_not_logged += 1;
+            return;
+        }
+        self.events_logged += 1;
         self.log.push(EventRecord {
             time_ms: self.engine.now().as_millis(),
             kind,

@@ -70,6 +70,10 @@ pub struct Summary {
     pub sim_duration_s: f64,
     /// Events processed by the engine.
     pub events: u64,
+    /// Records left out of events.csv by `--event-log` (present only when
+    /// the event log was limited).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events_not_logged: Option<u64>,
     /// Wall-clock time of the run, seconds (the only non-reproducible field).
     pub wall_time_s: f64,
     /// Cluster-wide metrics.
@@ -126,6 +130,22 @@ pub struct EventRecord {
     pub detail: String,
 }
 
+/// What a run held in memory, for checking that it depends on the
+/// cluster, not on the simulated time (nothing here is an output file).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// Pods created during the run (ids handed out).
+    pub pods_created: usize,
+    /// Most pods held in memory at once: live ones, and gone ones not yet
+    /// released.
+    pub pods_held_peak: usize,
+    /// Most timeseries rows and event records held at once before they
+    /// went to the run's sink.
+    pub rows_buffered_peak: usize,
+    /// Nodes created (removed nodes are kept, flagged).
+    pub nodes_created: usize,
+}
+
 /// Everything a run produced.
 #[derive(Clone, Debug)]
 pub struct RunResult {
@@ -133,7 +153,7 @@ pub struct RunResult {
     pub summary: Summary,
     /// Workload names, in scenario order (timeseries columns).
     pub workload_names: Vec<String>,
-    /// Sampled rows.
+    /// Sampled rows (empty unless the run kept them: [`Simulation::run`]).
     pub samples: Vec<Sample>,
     /// Names of the workloads with traffic, in scenario order (the traffic
     /// columns of timeseries.csv).
@@ -141,8 +161,10 @@ pub struct RunResult {
     /// Job class names, in scenario order (the last columns of
     /// timeseries.csv).
     pub job_names: Vec<String>,
-    /// The event log.
+    /// The event log (empty unless the run kept it: [`Simulation::run`]).
     pub events: Vec<EventRecord>,
+    /// What the run held in memory.
+    pub footprint: Footprint,
 }
 
 pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
@@ -195,6 +217,7 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
         seed: sim.seed,
         sim_duration_s: sim.scenario.duration.as_secs_f64(),
         events: sim.engine.processed(),
+        events_not_logged: (sim.event_log != super::EventLog::All).then_some(sim.events_not_logged),
         wall_time_s,
         cluster,
         workloads,
@@ -211,10 +234,16 @@ pub(super) fn finish(mut sim: Simulation, wall_time_s: f64) -> RunResult {
             .iter()
             .map(|w| w.name.clone())
             .collect(),
-        samples: std::mem::take(&mut sim.samples),
+        samples: Vec::new(),
         traffic_names: sim.traffic.names().to_vec(),
         job_names: sim.job_names(),
-        events: std::mem::take(&mut sim.log),
+        events: Vec::new(),
+        footprint: Footprint {
+            pods_created: sim.state.pods.len(),
+            pods_held_peak: sim.state.pods.held_peak(),
+            rows_buffered_peak: sim.rows_buffered_peak,
+            nodes_created: sim.state.nodes.len(),
+        },
     }
 }
 
@@ -233,35 +262,9 @@ impl RunResult {
     /// `<name>_success` (over the interval since the previous row), then
     /// per job class `<name>_pending` and `<name>_running` pods.
     pub fn timeseries_csv(&self) -> Vec<u8> {
-        let mut s = String::from("time_s");
-        for n in &self.workload_names {
-            let _ = write!(s, ",{n}_desired,{n}_ready,{n}_serving");
-        }
-        s.push_str(",ready_nodes,pending_pods,cpu_allocation,memory_allocation,cpu_usage");
-        for n in &self.traffic_names {
-            let _ = write!(s, ",{n}_offered_rps,{n}_success");
-        }
-        for n in &self.job_names {
-            let _ = write!(s, ",{n}_pending,{n}_running");
-        }
-        s.push('\n');
+        let mut s = timeseries_header(&self.workload_names, &self.traffic_names, &self.job_names);
         for r in &self.samples {
-            let _ = write!(s, "{}", fmt_secs(r.time_ms));
-            for (d, e, sv) in &r.workloads {
-                let _ = write!(s, ",{d},{e},{sv}");
-            }
-            let _ = write!(
-                s,
-                ",{},{},{:.6},{:.6},{:.6}",
-                r.ready_nodes, r.pending_pods, r.cpu_allocation, r.memory_allocation, r.cpu_usage
-            );
-            for (rps, success) in &r.traffic {
-                let _ = write!(s, ",{rps:.3},{success:.6}");
-            }
-            for (pending, running) in &r.jobs {
-                let _ = write!(s, ",{pending},{running}");
-            }
-            s.push('\n');
+            timeseries_row(&mut s, r);
         }
         s.into_bytes()
     }
@@ -269,14 +272,63 @@ impl RunResult {
     /// events.csv: `time_s,kind,object,detail`, in time order.
     pub fn events_csv(&self) -> Vec<u8> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["time_s", "kind", "object", "detail"])
-            .expect("in-memory write");
+        write_events_header(&mut w).expect("in-memory write");
         for e in &self.events {
-            w.write_record([fmt_secs(e.time_ms).as_str(), e.kind, &e.object, &e.detail])
-                .expect("in-memory write");
+            write_event(&mut w, e).expect("in-memory write");
         }
         w.into_inner().expect("in-memory write")
     }
+}
+
+/// The header line of timeseries.csv (see [`RunResult::timeseries_csv`]).
+pub fn timeseries_header(
+    workload_names: &[String],
+    traffic_names: &[String],
+    job_names: &[String],
+) -> String {
+    let mut s = String::from("time_s");
+    for n in workload_names {
+        let _ = write!(s, ",{n}_desired,{n}_ready,{n}_serving");
+    }
+    s.push_str(",ready_nodes,pending_pods,cpu_allocation,memory_allocation,cpu_usage");
+    for n in traffic_names {
+        let _ = write!(s, ",{n}_offered_rps,{n}_success");
+    }
+    for n in job_names {
+        let _ = write!(s, ",{n}_pending,{n}_running");
+    }
+    s.push('\n');
+    s
+}
+
+/// Appends one line of timeseries.csv to `s`.
+pub fn timeseries_row(s: &mut String, r: &Sample) {
+    let _ = write!(s, "{}", fmt_secs(r.time_ms));
+    for (d, e, sv) in &r.workloads {
+        let _ = write!(s, ",{d},{e},{sv}");
+    }
+    let _ = write!(
+        s,
+        ",{},{},{:.6},{:.6},{:.6}",
+        r.ready_nodes, r.pending_pods, r.cpu_allocation, r.memory_allocation, r.cpu_usage
+    );
+    for (rps, success) in &r.traffic {
+        let _ = write!(s, ",{rps:.3},{success:.6}");
+    }
+    for (pending, running) in &r.jobs {
+        let _ = write!(s, ",{pending},{running}");
+    }
+    s.push('\n');
+}
+
+/// Writes the header of events.csv.
+pub fn write_events_header<W: std::io::Write>(w: &mut csv::Writer<W>) -> csv::Result<()> {
+    w.write_record(["time_s", "kind", "object", "detail"])
+}
+
+/// Writes one record of events.csv.
+pub fn write_event<W: std::io::Write>(w: &mut csv::Writer<W>, e: &EventRecord) -> csv::Result<()> {
+    w.write_record([fmt_secs(e.time_ms).as_str(), e.kind, &e.object, &e.detail])
 }
 
 /// Milliseconds as seconds with exactly three decimals (no float noise).

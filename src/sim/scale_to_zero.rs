@@ -170,6 +170,18 @@ pub(super) struct ScaleToZeroState {
 }
 
 impl ScaleToZeroState {
+    /// The pods this state refers to (idle per_request instances).
+    pub(super) fn pods(&self) -> impl Iterator<Item = PodId> + '_ {
+        self.workloads
+            .iter()
+            .flatten()
+            .flat_map(|w| match &w.policy {
+                Policy::PerRequest(p) => p.idle.as_slice(),
+                Policy::Kpa(_) => &[],
+            })
+            .map(|&(pod, _)| pod)
+    }
+
     pub(super) fn new(scenario: &Scenario, streams: &RngStreams) -> Self {
         let workloads = scenario
             .workloads

@@ -249,9 +249,9 @@ impl Simulation {
     pub(super) fn on_sample(&mut self) {
         let now = self.engine.now();
         let since_last = self
-            .samples
-            .last()
-            .map_or(0.0, |s| (now.as_millis() - s.time_ms) as f64 / 1000.0);
+            .last_sample_ms
+            .map_or(0.0, |t| (now.as_millis() - t) as f64 / 1000.0);
+        self.last_sample_ms = Some(now.as_millis());
         self.advance_all_traffic(now);
         let traffic = self.traffic_sample(since_last);
         let workloads = self

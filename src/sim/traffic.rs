@@ -30,7 +30,7 @@ use super::world::PodFlags;
 use super::{Event, Simulation};
 use crate::engine::{Engine, EventId, RngStreams, SimRng, SimTime};
 use crate::metrics::WorkloadSummary;
-use crate::model::{DeploymentId, PodId};
+use crate::model::{DeploymentId, IdMap, PodId};
 use crate::scenario::{LoadBalancer, RequestModel, Scenario, TrafficMode};
 use crate::traffic::{LatencyHistogram, RateModel, rate_model};
 use rand::RngExt;
@@ -42,7 +42,8 @@ const MIN_POD_LIVE_S: f64 = 60.0;
 /// The traffic of every workload and the per-pod state it needs.
 pub(super) struct TrafficState {
     workloads: Vec<Option<WorkloadTraffic>>,
-    pub(super) pods: Vec<PodTraffic>,
+    /// Per pod, from its first change to its release (`sim::reclaim`).
+    pub(super) pods: IdMap<PodTraffic>,
     end: SimTime,
     /// Names of the workloads with traffic, in scenario order.
     names: Vec<String>,
@@ -75,6 +76,9 @@ struct WorkloadTraffic {
     mark: (f64, f64, f64),
     /// The integrals above hold up to this instant.
     last: SimTime,
+    /// The highest utilization of the released pods that count for
+    /// `pod_utilization_max`.
+    released_max_util: Option<f64>,
 }
 
 struct Requests {
@@ -196,20 +200,21 @@ impl TrafficState {
                     usage_now: 0.0,
                     mark: (0.0, 0.0, 0.0),
                     last: SimTime::ZERO,
+                    released_max_util: None,
                 })
             })
             .collect();
         TrafficState {
             workloads,
-            pods: Vec::new(),
+            pods: IdMap::default(),
             end,
             names,
         }
     }
 
     pub(super) fn pod_mut(&mut self, pod: PodId) -> &mut PodTraffic {
-        if self.pods.len() <= pod.idx() {
-            self.pods.resize_with(pod.idx() + 1, PodTraffic::default);
+        if self.pods.get(pod.idx()).is_none() {
+            self.pods.insert(pod.idx(), PodTraffic::default());
         }
         &mut self.pods[pod.idx()]
     }
@@ -549,9 +554,10 @@ impl Simulation {
                 .as_ref()
                 .map_or(1.0, |r| f64::from(r.model.concurrency));
             // The highest per-pod utilization, over every pod that ever
-            // served (gone pods keep their table entries).
-            let mut max_util: Option<f64> = None;
-            for (i, pt) in self.traffic.pods.iter_mut().enumerate() {
+            // served (released pods were folded in when they went).
+            let mut max_util = w.released_max_util;
+            let ids = self.traffic.pods.ids();
+            for i in ids {
                 if self
                     .state
                     .pods
@@ -560,22 +566,11 @@ impl Simulation {
                 {
                     continue;
                 }
+                let pt = &mut self.traffic.pods[i];
                 pt.settle(end, conc);
-                if pt.live_s < MIN_POD_LIVE_S {
-                    continue;
+                if let Some(util) = pod_utilization(w, pt) {
+                    max_util = Some(max_util.map_or(util, |m: f64| m.max(util)));
                 }
-                let util = match &w.requests {
-                    Some(_) => pt.busy_s / pt.live_s,
-                    None => {
-                        let stint = if pt.live {
-                            w.served_per_endpoint - pt.served_offset
-                        } else {
-                            0.0
-                        };
-                        (pt.served_acc + stint) / w.capacity / pt.live_s
-                    }
-                };
-                max_util = Some(max_util.map_or(util, |m: f64| m.max(util)));
             }
             s.requests_offered = w.offered;
             s.requests_served = w.served;
@@ -604,8 +599,44 @@ impl Simulation {
     }
 }
 
+/// A pod's time-average utilization, if it served long enough to count
+/// for `pod_utilization_max` (its integrals settled).
+fn pod_utilization(w: &WorkloadTraffic, pt: &PodTraffic) -> Option<f64> {
+    if pt.live_s < MIN_POD_LIVE_S {
+        return None;
+    }
+    Some(match &w.requests {
+        Some(_) => pt.busy_s / pt.live_s,
+        None => {
+            let stint = if pt.live {
+                w.served_per_endpoint - pt.served_offset
+            } else {
+                0.0
+            };
+            (pt.served_acc + stint) / w.capacity / pt.live_s
+        }
+    })
+}
+
+impl Simulation {
+    /// Drops the traffic state of a gone pod, keeping what the summary
+    /// needs of it. A gone pod is neither live nor busy, so its figures no
+    /// longer change: folding them in now gives the end-of-run result.
+    pub(super) fn release_pod_traffic(&mut self, pod: PodId) {
+        let Some(pt) = self.traffic.pods.remove(pod.idx()) else {
+            return;
+        };
+        let d = self.state.pod(pod).deployment.idx();
+        if let Some(w) = self.traffic.workloads[d].as_mut()
+            && let Some(util) = pod_utilization(w, &pt)
+        {
+            w.released_max_util = Some(w.released_max_util.map_or(util, |m: f64| m.max(util)));
+        }
+    }
+}
+
 /// The endpoint a request goes to, by the workload's load balancer.
-fn pick_endpoint(w: &mut WorkloadTraffic, pods: &[PodTraffic]) -> Option<PodId> {
+fn pick_endpoint(w: &mut WorkloadTraffic, pods: &IdMap<PodTraffic>) -> Option<PodId> {
     let n = w.endpoints.len();
     if n == 0 {
         return None;

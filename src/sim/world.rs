@@ -528,6 +528,7 @@ impl Simulation {
             (p.rs, p.deployment, p.node, p.cpu, p.memory)
         };
         self.update_pod(pod, |p| p.gone = true);
+        self.put_aside(pod);
         self.state.nominations.clear(pod);
         if let Some(n) = node {
             let nd = &mut self.state.nodes[n.idx()];

@@ -194,6 +194,7 @@ pub fn names(sc: &Scenario) -> Vec<String> {
         seed: 0,
         sim_duration_s: 0.0,
         events: 0,
+        events_not_logged: None,
         wall_time_s: 0.0,
         cluster: ClusterSummary::default(),
         workloads: sc

@@ -37,7 +37,7 @@ pub use table::Aggregate;
 
 use crate::output::{self, OutputError};
 use crate::scenario::{self, Scenario};
-use crate::sim::{Simulation, Unsupported};
+use crate::sim::{Discard, Simulation, Unsupported};
 use metrics::WALL_METRICS;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -90,6 +90,9 @@ pub struct SweepOptions {
     pub gates: Vec<String>,
     /// `--baseline` point.
     pub baseline: Option<String>,
+    /// Run every simulation with the full invariant check
+    /// ([`Simulation::check_invariants`]); a violation fails the sweep.
+    pub check_invariants: bool,
 }
 
 /// A validated sweep, ready to run: every point loaded and checked, the
@@ -389,9 +392,12 @@ impl Sweep {
             Some(v) => v[point].clone(),
             None => self.load_point(point).map_err(input)?,
         };
+        // Only the summary is kept: memory per run does not grow with the
+        // simulated time (no time series or event log).
         let result = Simulation::new(sc, seed)
             .map_err(|e| input(e.to_string()))?
-            .run();
+            .check_invariants(self.opts.check_invariants)
+            .run_with(&mut Discard);
         let flat = metrics::flatten(&result.summary, &result.workload_names);
         debug_assert!(flat.iter().map(|(k, _)| k).eq(self.names.iter()));
         let rec = RunRecord {
@@ -739,6 +745,7 @@ mod tests {
             shard: None,
             gates: vec![],
             baseline: None,
+            check_invariants: true,
         }
     }
 

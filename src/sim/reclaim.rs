@@ -1,0 +1,56 @@
+//! Releasing gone pods, so that memory follows the cluster, not the
+//! simulated time.
+//!
+//! A pod that is gone from the API is put aside; every [`RECLAIM_BATCH`]
+//! such pods, between two events, those that nothing refers to any more
+//! are released from the pod arena and from the traffic state. What may
+//! refer to a gone pod: a pending event (a kubelet timer of a pod deleted on
+//! a dead node, a crash timer, a request in service), the scheduling queue,
+//! an idle scale-to-zero instance. Pods still referred to wait for the next
+//! batch. Ids are never reused, so nothing else changes: outputs are the
+//! same as if every pod were kept. A read of a released pod (a reference
+//! missed here) is counted by the arena and reported as an invariant
+//! violation.
+
+use super::Simulation;
+use crate::model::PodId;
+use std::collections::BTreeSet;
+
+/// Gone pods put aside before a release pass. The pass costs one look at
+/// every pending event, so it runs once per batch, not per pod.
+pub const RECLAIM_BATCH: usize = 64;
+
+impl Simulation {
+    /// A pod is gone: release it once nothing refers to it.
+    pub(super) fn put_aside(&mut self, pod: PodId) {
+        self.gone_pods.push(pod);
+    }
+
+    /// Between events: releases the gone pods nothing refers to, once
+    /// enough of them are waiting.
+    pub(super) fn reclaim_pods(&mut self) {
+        if self.gone_pods.len() < RECLAIM_BATCH.max(self.pinned_pods) {
+            return;
+        }
+        let mut referenced: BTreeSet<PodId> = self
+            .engine
+            .pending_events()
+            .chain(self.deferred.iter())
+            .filter_map(|e| e.pod())
+            .collect();
+        referenced.extend(self.queue.pods());
+        referenced.extend(self.scale_to_zero.pods());
+        let waiting = std::mem::take(&mut self.gone_pods);
+        for pod in waiting {
+            if referenced.contains(&pod) {
+                self.gone_pods.push(pod);
+            } else {
+                self.release_pod_traffic(pod);
+                self.state.pods.release(pod);
+            }
+        }
+        // Pods kept for a later pass: wait for as many new ones again, so
+        // that long-referenced pods do not make every pass run.
+        self.pinned_pods = RECLAIM_BATCH + self.gone_pods.len();
+    }
+}
