@@ -258,19 +258,26 @@ fn cmd_run(args: &RunArgs) -> Result<(), CliError> {
             // summary.json is written, so the directory is not complete).
             let temps = files.temp_paths();
             let shown = dir.display().to_string();
+            let complete = Arc::new(AtomicBool::new(false));
+            let done = Arc::clone(&complete);
             let _ = ctrlc::set_handler(move || {
-                for t in &temps {
-                    let _ = std::fs::remove_file(t);
+                if done.load(Ordering::SeqCst) {
+                    eprintln!("\ninterrupted (the run in {shown} is complete)");
+                } else {
+                    for t in &temps {
+                        let _ = std::fs::remove_file(t);
+                    }
+                    eprintln!(
+                        "\ninterrupted: the run in {shown} did not finish (no summary.json written)"
+                    );
                 }
-                eprintln!(
-                    "\ninterrupted: the run in {shown} did not finish (no summary.json written)"
-                );
                 std::process::exit(130);
             });
             let resolved = resolved.unwrap_or_default();
             output::write_scenario(dir, &given, &resolved).map_err(CliError::input)?;
             let result = sim.run_with(&mut files);
             files.commit(&result).map_err(CliError::input)?;
+            complete.store(true, Ordering::SeqCst);
             result
         }
         None => sim.run_with(&mut crate::sim::Discard),

@@ -193,6 +193,26 @@ fn run_event_log_flag() {
     assert!(summary.contains("\"events_not_logged\": "), "{summary}");
     assert!(!names(&out).iter().any(|n| n.ends_with(".tmp")));
 
+    // The first 3: the report says the timeline may miss some.
+    let o = kubesim(&[
+        "run",
+        "scenarios/quickstart.yaml",
+        "--event-log",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+        "--report",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert_eq!(events.lines().count(), 4, "{events}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("limited with --event-log"),
+        "no note in report.html"
+    );
+
     let o = kubesim(&["run", "--event-log", "some", "-q"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(

@@ -856,19 +856,34 @@ fn page(
         title: "Timeline".to_string(),
         blocks: Vec::new(),
     };
-    if marks.is_empty() {
+    // `run --event-log` may have left events out of events.csv.
+    let not_logged = summary
+        .get("events_not_logged")
+        .and_then(Json::as_f64)
+        .filter(|n| *n > 0.0);
+    if let Some(n) = not_logged {
+        tl.blocks.push(Block::Para(format!(
+            "events.csv was limited with --event-log: {n:.0} events are not in it, so this timeline may miss some."
+        )));
+    }
+    if marks.is_empty() && not_logged.is_none() {
         tl.blocks.push(Block::Para(
             "No failures, outages, partitions, rollouts or upgrades happened in this run."
                 .to_string(),
         ));
-    } else {
+    } else if !marks.is_empty() {
         tl.blocks.push(Block::Para(format!(
-            "The intervals shaded in the plots, from events.csv ({} in all{}); events.csv has every event.",
+            "The intervals shaded in the plots, from events.csv ({} in all{}){}",
             marks.len(),
             if marks.len() > MAX_TIMELINE_ROWS {
                 format!(", the first {MAX_TIMELINE_ROWS} listed")
             } else {
                 String::new()
+            },
+            if not_logged.is_some() {
+                "."
+            } else {
+                "; events.csv has every event."
             }
         )));
         let rows = marks

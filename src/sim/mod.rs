@@ -9,7 +9,11 @@
 //!    handler reads state, asks a policy (controller, scheduler) for
 //!    decisions, and applies them through [`Simulation::apply`], the one
 //!    place where pods and replica sets change.
-//! 3. The run ends with a [`RunResult`]: summary, time series, event log.
+//!    After every event, the rows it produced (timeseries.csv, events.csv)
+//!    go to the run's [`RunSink`], and gone pods nothing refers to any more
+//!    are released: memory follows the cluster, not the simulated time.
+//! 3. The run ends with a [`RunResult`]: the summary (and, from
+//!    [`Simulation::run`], the rows kept in memory).
 
 mod action;
 mod autoscaler;
