@@ -13,6 +13,9 @@
 //! Run: `cargo bench --bench batch` (`-- --runs 5` for more runs, `--
 //! --only 1k` for one scenario).
 
+#[path = "common/proc.rs"]
+mod proc;
+
 use kubesim::scenario;
 use kubesim::sim::Simulation;
 use std::path::{Path, PathBuf};
@@ -112,40 +115,14 @@ fn spawn(exe: &Path, scenario: &Path) -> Figures {
 fn child(path: &Path) {
     let sc = scenario::load_file(path, &[]).unwrap_or_else(|e| panic!("{e}"));
     let seed = sc.seed;
-    let (start, cpu_start) = (Instant::now(), cpu_time_s());
+    let (start, cpu_start) = (Instant::now(), proc::cpu_time_s());
     let r = Simulation::new(sc, seed).expect("supported").run();
     let wall = start.elapsed().as_secs_f64();
-    let cpu = cpu_time_s() - cpu_start;
+    let cpu = proc::cpu_time_s() - cpu_start;
     let pods = r.summary.jobs.as_ref().map_or(0, |j| j.total.pods_created);
     println!(
         "{wall} {cpu} {} {pods} {}",
         r.summary.events,
-        peak_rss_kib()
+        proc::peak_rss_kib()
     );
-}
-
-/// CPU time this process has run, seconds (`/proc/self/schedstat`, ns; 0
-/// where it is not available).
-fn cpu_time_s() -> f64 {
-    std::fs::read_to_string("/proc/self/schedstat")
-        .ok()
-        .and_then(|s| {
-            s.split_whitespace()
-                .next()
-                .and_then(|v| v.parse::<f64>().ok())
-        })
-        .map_or(0.0, |ns| ns / 1e9)
-}
-
-/// `VmHWM` of this process, KiB (0 where /proc is not available).
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }

@@ -22,6 +22,8 @@
 
 #[path = "common/hold.rs"]
 mod hold;
+#[path = "common/proc.rs"]
+mod proc;
 #[path = "common/sched.rs"]
 mod sched;
 
@@ -109,19 +111,6 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Peak resident set of this process, kB (`VmHWM`); 0 where unavailable.
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// Child mode: runs one case and prints `wall_s events peak_rss_kb`.
 fn run_case(name: &str) {
     let case = cases()
@@ -134,7 +123,7 @@ fn run_case(name: &str) {
     let t = Instant::now();
     let r = sim.run();
     let wall = t.elapsed().as_secs_f64();
-    println!("{wall} {} {}", r.summary.events, peak_rss_kb());
+    println!("{wall} {} {}", r.summary.events, proc::peak_rss_kib());
 }
 
 fn engine_rows(out: &mut Vec<[String; 3]>) {
