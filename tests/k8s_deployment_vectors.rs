@@ -19,39 +19,11 @@ use kubesim::scenario::Strategy;
 use kubesim::units::IntOrPercent;
 use serde_json::Value;
 
-fn load() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/k8s-vectors.json"
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"))
-}
-
-/// Field accessors that name the vector when the file is not shaped as expected.
-struct Case<'a> {
-    v: &'a Value,
-    name: String,
-}
+#[path = "common/vectors.rs"]
+mod vectors;
+use vectors::{Case, load};
 
 impl<'a> Case<'a> {
-    fn new(v: &'a Value) -> Self {
-        let name = v["test"]
-            .as_str()
-            .expect("vector without a test name")
-            .to_string();
-        Case { v, name }
-    }
-    fn input(&self, key: &str) -> &'a Value {
-        self.v["input"]
-            .get(key)
-            .unwrap_or_else(|| panic!("{}: no input.{key}", self.name))
-    }
-    fn expected(&self, key: &str) -> &'a Value {
-        self.v["expected"]
-            .get(key)
-            .unwrap_or_else(|| panic!("{}: no expected.{key}", self.name))
-    }
     fn u32_of(&self, v: &Value, what: &str) -> u32 {
         v.as_u64()
             .and_then(|n| u32::try_from(n).ok())

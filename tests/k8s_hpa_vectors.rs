@@ -33,39 +33,11 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[];
 /// in the file (6000 s) are representable.
 const NOW_MS: u64 = 100_000_000;
 
-fn load() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/k8s-vectors.json"
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"))
-}
-
-/// Field accessors that name the vector when the file is not shaped as expected.
-struct Case<'a> {
-    v: &'a Value,
-    name: String,
-}
+#[path = "common/vectors.rs"]
+mod vectors;
+use vectors::{Case, load};
 
 impl<'a> Case<'a> {
-    fn new(v: &'a Value) -> Self {
-        let name = v["test"]
-            .as_str()
-            .expect("vector without a test name")
-            .to_string();
-        Case { v, name }
-    }
-    fn input(&self, key: &str) -> &'a Value {
-        self.v["input"]
-            .get(key)
-            .unwrap_or_else(|| panic!("{}: no input.{key}", self.name))
-    }
-    fn expected(&self, key: &str) -> &'a Value {
-        self.v["expected"]
-            .get(key)
-            .unwrap_or_else(|| panic!("{}: no expected.{key}", self.name))
-    }
     fn note(&self) -> &'a str {
         self.v.get("note").and_then(Value::as_str).unwrap_or("")
     }
