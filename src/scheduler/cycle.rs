@@ -20,6 +20,7 @@
 //! found; kubesim visits them sequentially and stops exactly then, so a run
 //! is deterministic. Plugins live in [`super::plugins`].
 
+use super::memo::ScoreMemo;
 use super::plugins;
 use super::score;
 use crate::engine::SimRng;
@@ -148,6 +149,8 @@ pub struct CycleContext<'a> {
     pub affinity: &'a AffinityIndex,
     /// The snapshot: live nodes in upstream's order.
     pub nodes: &'a NodeList,
+    /// Remembered per-node resource scores (see [`super::memo`]).
+    pub memo: &'a ScoreMemo,
     /// The pod being scheduled.
     pub pod_id: PodId,
     /// The pod being scheduled.
@@ -202,6 +205,34 @@ pub trait FilterPlugin {
     fn name(&self) -> &'static str;
     /// Whether the pod may run on `node`.
     fn filter(&self, cx: &CycleContext<'_>, node: NodeId) -> Result<(), Rejection>;
+
+    /// [`Self::filter`] over a batch: keeps in `nodes` those that pass, in
+    /// order, and appends each rejected one to `rejected`. One dynamic call
+    /// per plugin and batch instead of one per node (the default body is
+    /// compiled for each plugin, so `filter` is called statically).
+    fn filter_batch(
+        &self,
+        cx: &CycleContext<'_>,
+        nodes: &mut Vec<Visit>,
+        rejected: &mut Vec<(Visit, Rejection)>,
+    ) {
+        nodes.retain(|&v| match self.filter(cx, v.node) {
+            Ok(()) => true,
+            Err(r) => {
+                rejected.push((v, r));
+                false
+            }
+        });
+    }
+}
+
+/// A node being filtered, with its place in the cycle's visiting order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Visit {
+    /// How many nodes this cycle visited before this one.
+    pub rank: u32,
+    /// The node.
+    pub node: NodeId,
 }
 
 /// A score plugin prepared for one pod and its feasible nodes (its PreScore
@@ -211,6 +242,13 @@ pub trait ScorePlugin {
     fn name(&self) -> &'static str;
     /// The raw score of a feasible node.
     fn score(&self, cx: &CycleContext<'_>, node: NodeId) -> i64;
+    /// [`Self::score`] of each of `nodes` into `out` (same length): one
+    /// dynamic call per plugin and cycle instead of one per node.
+    fn score_all(&self, cx: &CycleContext<'_>, nodes: &[NodeId], out: &mut [i64]) {
+        for (o, &n) in out.iter_mut().zip(nodes) {
+            *o = self.score(cx, n);
+        }
+    }
     /// NormalizeScore over the raw scores of all feasible nodes, in place;
     /// the result must lie in `0..=100`. The default leaves them as they are
     /// (plugins that already score 0..=100).
@@ -439,7 +477,20 @@ pub struct Scheduler {
     zones: Vec<String>,
     affinity: AffinityIndex,
     nodes: NodeList,
+    memo: ScoreMemo,
+    scratch: Scratch,
     next_start_node_index: usize,
+}
+
+/// Buffers a cycle reuses, so that a cycle allocates little.
+#[derive(Clone, Default)]
+struct Scratch {
+    batch: Vec<Visit>,
+    rejected: Vec<(Visit, Rejection)>,
+    feasible: Vec<NodeId>,
+    scores: Vec<i64>,
+    totals: Vec<i64>,
+    scored: Vec<(NodeId, i64)>,
 }
 
 impl Scheduler {
@@ -462,6 +513,8 @@ impl Scheduler {
             zones: zones.to_vec(),
             affinity: AffinityIndex::new(workloads),
             nodes: NodeList::default(),
+            memo: ScoreMemo::default(),
+            scratch: Scratch::default(),
             next_start_node_index: 0,
         }
     }
@@ -492,6 +545,7 @@ impl Scheduler {
         f: impl FnOnce(&Profile, &CycleContext<'_>) -> R,
     ) -> R {
         self.nodes.refresh(state, self.zones.len());
+        self.memo.ensure(state.nodes.len());
         let p = state.pod(pod);
         let cx = CycleContext {
             state,
@@ -500,6 +554,7 @@ impl Scheduler {
             config: &self.config,
             affinity: &self.affinity,
             nodes: &self.nodes,
+            memo: &self.memo,
             pod_id: pod,
             pod: p,
             workload: &workloads[p.deployment.idx()],
@@ -511,6 +566,7 @@ impl Scheduler {
     /// the filters on states it alters (preemption's dry runs).
     pub fn env<'a>(&'a mut self, state: &ClusterState, workloads: &'a [Workload]) -> CycleEnv<'a> {
         self.nodes.refresh(state, self.zones.len());
+        self.memo.ensure(state.nodes.len());
         CycleEnv {
             profile: &self.profile,
             workloads,
@@ -518,6 +574,7 @@ impl Scheduler {
             config: &self.config,
             affinity: &self.affinity,
             nodes: &self.nodes,
+            memo: &self.memo,
         }
     }
 
@@ -600,9 +657,12 @@ impl Scheduler {
             zones,
             affinity,
             nodes,
+            memo,
+            scratch,
             next_start_node_index,
         } = self;
         nodes.refresh(state, zones.len());
+        memo.ensure(state.nodes.len());
         let p = state.pod(pod);
         let cx = CycleContext {
             state,
@@ -611,6 +671,7 @@ impl Scheduler {
             config,
             affinity,
             nodes,
+            memo,
             pod_id: pod,
             pod: p,
             workload: &workloads[p.deployment.idx()],
@@ -637,24 +698,50 @@ impl Scheduler {
             nodes: n as u32,
             ..Diagnosis::default()
         };
-        let mut feasible: Vec<NodeId> = Vec::with_capacity(to_find.min(n));
-        let start = *next_start_node_index;
+        // The index may point past a list that has since shrunk.
+        let start = if n > 0 { *next_start_node_index % n } else { 0 };
+        // From `start` to the end, then from the beginning.
+        let (before, from_start) = all.split_at(start);
+        let mut order = from_start.iter().chain(before).copied();
+        let Scratch {
+            batch,
+            rejected,
+            feasible,
+            scores,
+            totals,
+            scored,
+        } = scratch;
+        feasible.clear();
         let mut processed = 0;
-        for i in 0..n {
-            if feasible.len() >= to_find {
-                break;
+        // Nodes are filtered in batches of as many as are still wanted: a
+        // batch can never overshoot, so exactly the nodes a one-by-one visit
+        // would see are visited, and rejections are recorded in visiting
+        // order (upstream's `nodesWherePreemptionMightHelp` order).
+        while feasible.len() < to_find && processed < n {
+            let want = to_find - feasible.len();
+            batch.clear();
+            for node in order.by_ref().take(want) {
+                let rank = processed as u32;
+                processed += 1;
+                if state.node(node).removed {
+                    // Removed without `node_set_changed`: rebuild next cycle.
+                    nodes.stale.set(true);
+                    continue;
+                }
+                batch.push(Visit { rank, node });
             }
-            let id = all[(start + i) % n];
-            processed += 1;
-            if state.node(id).removed {
-                // Removed without `node_set_changed`: rebuild next cycle.
-                nodes.stale.set(true);
-                continue;
+            rejected.clear();
+            for f in &filters {
+                if batch.is_empty() {
+                    break;
+                }
+                f.filter_batch(&cx, batch, rejected);
             }
-            match run_filters(&filters, &cx, id) {
-                Ok(()) => feasible.push(id),
-                Err(r) => diag.record(id, &r),
+            rejected.sort_unstable_by_key(|(v, _)| v.rank);
+            for (v, r) in rejected.iter() {
+                diag.record(v.node, r);
             }
+            feasible.extend(batch.iter().map(|v| v.node));
         }
         // Upstream: (start + feasible + rejected) mod |all nodes|.
         if n > 0 {
@@ -673,11 +760,12 @@ impl Scheduler {
             return Outcome::Bind(only);
         }
 
-        let totals = score_nodes(profile, &cx, &feasible);
-        let scored: Vec<(NodeId, i64)> = feasible.into_iter().zip(totals).collect();
+        score_nodes_into(profile, &cx, feasible, scores, totals);
+        scored.clear();
+        scored.extend(feasible.iter().copied().zip(totals.iter().copied()));
         // Ties are broken uniformly at random from the scheduler's own stream.
         let chosen =
-            score::select_host(&scored, |k| rng.random_range(0..k)).expect("feasible is not empty");
+            score::select_host(scored, |k| rng.random_range(0..k)).expect("feasible is not empty");
         Outcome::Bind(chosen)
     }
 }
@@ -697,6 +785,8 @@ pub struct CycleEnv<'a> {
     pub affinity: &'a AffinityIndex,
     /// The node snapshot.
     pub nodes: &'a NodeList,
+    /// The score memo.
+    pub memo: &'a ScoreMemo,
 }
 
 impl CycleEnv<'_> {
@@ -710,6 +800,7 @@ impl CycleEnv<'_> {
             config: self.config,
             affinity: self.affinity,
             nodes: self.nodes,
+            memo: self.memo,
             pod_id: pod,
             pod: p,
             workload: &self.workloads[p.deployment.idx()],
@@ -756,16 +847,29 @@ pub fn run_filters(
 /// PreScore, Score, NormalizeScore and weighting of every score plugin of
 /// `profile` over `feasible`: each node's `Σ weight × normalized score`.
 pub fn score_nodes(profile: &Profile, cx: &CycleContext<'_>, feasible: &[NodeId]) -> Vec<i64> {
-    let mut totals = vec![0i64; feasible.len()];
-    let mut scores = vec![0i64; feasible.len()];
+    let mut totals = Vec::new();
+    score_nodes_into(profile, cx, feasible, &mut Vec::new(), &mut totals);
+    totals
+}
+
+/// [`score_nodes`] into `totals`, with `scores` as scratch space.
+fn score_nodes_into(
+    profile: &Profile,
+    cx: &CycleContext<'_>,
+    feasible: &[NodeId],
+    scores: &mut Vec<i64>,
+    totals: &mut Vec<i64>,
+) {
+    totals.clear();
+    totals.resize(feasible.len(), 0);
+    scores.clear();
+    scores.resize(feasible.len(), 0);
     for &(_, pre_score, weight) in &profile.scores {
         let Some(plugin) = pre_score(cx, feasible) else {
             continue;
         };
-        for (s, &n) in scores.iter_mut().zip(feasible) {
-            *s = plugin.score(cx, n);
-        }
-        plugin.normalize(&mut scores);
+        plugin.score_all(cx, feasible, scores);
+        plugin.normalize(scores);
         debug_assert!(
             scores
                 .iter()
@@ -773,9 +877,8 @@ pub fn score_nodes(profile: &Profile, cx: &CycleContext<'_>, feasible: &[NodeId]
             "{} normalized out of range: {scores:?}",
             plugin.name()
         );
-        for (t, s) in totals.iter_mut().zip(&scores) {
+        for (t, s) in totals.iter_mut().zip(scores.iter()) {
             *t += s * weight;
         }
     }
-    totals
 }

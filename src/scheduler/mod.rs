@@ -8,6 +8,7 @@
 //! one pod; `queue` orders pending pods with upstream's backoff;
 //! `preemption` is DefaultPreemption (PostFilter).
 pub mod cycle;
+pub mod memo;
 pub mod plugins;
 pub mod preemption;
 pub mod queue;

@@ -14,7 +14,6 @@
 
 use super::Simulation;
 use crate::model::PodId;
-use std::collections::BTreeSet;
 
 /// Gone pods put aside before a release pass. The pass costs one look at
 /// every pending event, so it runs once per batch, not per pod.
@@ -32,17 +31,31 @@ impl Simulation {
         if self.gone_pods.len() < RECLAIM_BATCH.max(self.pinned_pods) {
             return;
         }
-        let mut referenced: BTreeSet<PodId> = self
-            .engine
+        let waiting = std::mem::take(&mut self.gone_pods);
+        // Look each reference up among the few waiting pods (sorted), rather
+        // than collect every referenced pod: a pass then allocates nothing
+        // that grows with the cluster.
+        let mut sorted = waiting.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut referenced = vec![false; sorted.len()];
+        let mut mark = |p: PodId| {
+            if let Ok(i) = sorted.binary_search(&p) {
+                referenced[i] = true;
+            }
+        };
+        self.engine
             .pending_events()
             .chain(self.deferred.iter())
             .filter_map(|e| e.pod())
-            .collect();
-        referenced.extend(self.queue.pods());
-        referenced.extend(self.scale_to_zero.pods());
-        let waiting = std::mem::take(&mut self.gone_pods);
+            .chain(self.queue.pods())
+            .chain(self.scale_to_zero.pods())
+            .for_each(&mut mark);
         for pod in waiting {
-            if referenced.contains(&pod) {
+            let i = sorted
+                .binary_search(&pod)
+                .expect("sorted holds every waiting pod");
+            if referenced[i] {
                 self.gone_pods.push(pod);
             } else {
                 self.release_pod_traffic(pod);

@@ -9,6 +9,7 @@
 use crate::model::NodeId;
 use crate::scenario::ScoreStrategy;
 use crate::scheduler::cycle::{Code, CycleContext, FilterPlugin, Rejection, ScorePlugin};
+use crate::scheduler::memo::MemoSlot;
 use crate::scheduler::preemption;
 use crate::scheduler::score::{self, CpuMemory, NodeFitState, ResourceUse};
 
@@ -41,18 +42,19 @@ impl FilterPlugin for Fit {
     fn filter(&self, cx: &CycleContext<'_>, node: NodeId) -> Result<(), Rejection> {
         let n = cx.node(node);
         let held = preemption::nominated_reservation(cx.state, node, cx.pod_id);
-        let fit = score::fits(
-            self.request,
-            &NodeFitState {
-                allocatable: CpuMemory::new(n.cpu.0 as i64, n.memory.0 as i64),
-                requested: CpuMemory::new(
-                    n.requested_cpu.0 as i64 + held.cpu,
-                    n.requested_memory.0 as i64 + held.memory,
-                ),
-                pod_count: n.pod_count() + held.pods,
-                max_pods: n.max_pods,
-            },
-        );
+        let node_state = NodeFitState {
+            allocatable: CpuMemory::new(n.cpu.0 as i64, n.memory.0 as i64),
+            requested: CpuMemory::new(
+                n.requested_cpu.0 as i64 + held.cpu,
+                n.requested_memory.0 as i64 + held.memory,
+            ),
+            pod_count: n.pod_count() + held.pods,
+            max_pods: n.max_pods,
+        };
+        if score::fits_at_all(self.request, &node_state) {
+            return Ok(());
+        }
+        let fit = score::fits(self.request, &node_state);
         let mut reasons = fit.reasons();
         let Some(first) = reasons.next() else {
             return Ok(());
@@ -97,17 +99,20 @@ impl ScorePlugin for FitScore<'_> {
         FIT
     }
 
-    /// Already 0..=100: no NormalizeScore.
+    /// Already 0..=100: no NormalizeScore. Memoized per node (the strategy
+    /// is the scheduler's, fixed for the memo's lifetime).
     fn score(&self, cx: &CycleContext<'_>, node: NodeId) -> i64 {
-        let [cpu, mem] = uses(cx, node);
-        let weighted = [(cpu, 1), (mem, 1)];
-        match self.strategy {
-            ScoreStrategy::LeastAllocated => score::least_allocated(&weighted),
-            ScoreStrategy::MostAllocated => score::most_allocated(&weighted),
-            ScoreStrategy::RequestedToCapacityRatio { shape } => {
-                score::requested_to_capacity_ratio(&weighted, shape)
-            }
-        }
+        cx.memo
+            .get_or(MemoSlot::Fit, node, uses(cx, node), |&[cpu, mem]| {
+                let weighted = [(cpu, 1), (mem, 1)];
+                match self.strategy {
+                    ScoreStrategy::LeastAllocated => score::least_allocated(&weighted),
+                    ScoreStrategy::MostAllocated => score::most_allocated(&weighted),
+                    ScoreStrategy::RequestedToCapacityRatio { shape } => {
+                        score::requested_to_capacity_ratio(&weighted, shape)
+                    }
+                }
+            })
     }
 }
 
@@ -128,8 +133,11 @@ impl ScorePlugin for Balanced {
         BALANCED
     }
 
-    /// Already 0..=100: no NormalizeScore.
+    /// Already 0..=100: no NormalizeScore. Memoized per node.
     fn score(&self, cx: &CycleContext<'_>, node: NodeId) -> i64 {
-        score::balanced_allocation(&uses(cx, node))
+        cx.memo
+            .get_or(MemoSlot::Balanced, node, uses(cx, node), |k| {
+                score::balanced_allocation(k)
+            })
     }
 }

@@ -5,6 +5,7 @@
 use crate::model::{NodeId, tolerates};
 use crate::scenario::{Taint, TaintEffect};
 use crate::scheduler::cycle::{Code, CycleContext, FilterPlugin, Rejection};
+use std::sync::LazyLock;
 
 /// Upstream plugin name.
 pub const NAME: &str = "NodeUnschedulable";
@@ -17,15 +18,17 @@ struct Plugin {
     tolerated: bool,
 }
 
+/// The taint a cordoned node carries, built once.
+static TAINT: LazyLock<Taint> = LazyLock::new(|| Taint {
+    key: TAINT_KEY.to_string(),
+    value: String::new(),
+    effect: TaintEffect::NoSchedule,
+});
+
 /// PreFilter: whether the pod tolerates the unschedulable taint is decided
 /// once per cycle.
 pub fn pre_filter<'a>(cx: &CycleContext<'a>) -> Option<Box<dyn FilterPlugin + 'a>> {
-    let taint = Taint {
-        key: TAINT_KEY.to_string(),
-        value: String::new(),
-        effect: TaintEffect::NoSchedule,
-    };
-    let tolerated = cx.workload.tolerations.iter().any(|t| tolerates(t, &taint));
+    let tolerated = cx.workload.tolerations.iter().any(|t| tolerates(t, &TAINT));
     Some(Box::new(Plugin { tolerated }))
 }
 

@@ -17,6 +17,7 @@ use crate::model::{Node, NodeId, tolerates};
 use crate::scenario::{Taint, TaintEffect, Toleration};
 use crate::scheduler::cycle::{Code, CycleContext, FilterPlugin, Rejection, ScorePlugin};
 use crate::scheduler::score::{self, MAX_NODE_SCORE};
+use std::cell::OnceCell;
 
 pub use crate::controllers::taint_eviction::{NOT_READY, UNREACHABLE};
 
@@ -52,14 +53,25 @@ pub fn control_plane_taints(node: &Node) -> impl Iterator<Item = Taint> {
 }
 
 struct Filter<'a> {
-    tolerations: Vec<&'a Toleration>,
-    defaults: Vec<Toleration>,
+    tolerations: &'a [Toleration],
+    // The admission defaults, built the first time a node has a taint to
+    // check: most nodes have none, and building them allocates.
+    defaults: OnceCell<Vec<Toleration>>,
 }
 
 impl Filter<'_> {
     fn tolerated(&self, taint: &Taint) -> bool {
         self.tolerations.iter().any(|t| tolerates(t, taint))
-            || self.defaults.iter().any(|t| tolerates(t, taint))
+            || self
+                .defaults
+                .get_or_init(|| {
+                    crate::controllers::taint_eviction::admission_defaults(
+                        self.tolerations,
+                        crate::engine::SimDuration::ZERO,
+                    )
+                })
+                .iter()
+                .any(|t| tolerates(t, taint))
     }
 }
 
@@ -67,11 +79,8 @@ impl Filter<'_> {
 /// seconds only matter to taint-based eviction).
 pub fn pre_filter<'a>(cx: &CycleContext<'a>) -> Option<Box<dyn FilterPlugin + 'a>> {
     Some(Box::new(Filter {
-        tolerations: cx.workload.tolerations.iter().collect(),
-        defaults: crate::controllers::taint_eviction::admission_defaults(
-            &cx.workload.tolerations,
-            crate::engine::SimDuration::ZERO,
-        ),
+        tolerations: &cx.workload.tolerations,
+        defaults: OnceCell::new(),
     }))
 }
 
