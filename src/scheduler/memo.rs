@@ -70,6 +70,7 @@ impl ScoreMemo {
 
     /// The score of `node` in `slot` for `key`: the remembered one if the
     /// node's last inputs were `key`, else `compute(key)`, remembered.
+    #[inline]
     pub fn get_or(
         &self,
         slot: MemoSlot,

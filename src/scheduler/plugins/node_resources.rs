@@ -20,12 +20,16 @@ pub const BALANCED: &str = "NodeResourcesBalancedAllocation";
 
 struct Fit {
     request: CpuMemory,
+    // Whether any pod is nominated anywhere: decided once per cycle, since
+    // most cycles have none to count.
+    nominations: bool,
 }
 
 /// PreFilter: the pod's requests.
 pub fn pre_filter<'a>(cx: &CycleContext<'a>) -> Option<Box<dyn FilterPlugin + 'a>> {
     Some(Box::new(Fit {
         request: CpuMemory::new(cx.pod.cpu.0 as i64, cx.pod.memory.0 as i64),
+        nominations: !cx.state.nominations.is_empty(),
     }))
 }
 
@@ -39,9 +43,14 @@ impl FilterPlugin for Fit {
     /// the whole node has. Pods nominated to the node with at least the
     /// pod's priority count as if bound there (upstream
     /// `RunFilterPluginsWithNominatedPods`; see [`preemption`]).
+    #[inline]
     fn filter(&self, cx: &CycleContext<'_>, node: NodeId) -> Result<(), Rejection> {
         let n = cx.node(node);
-        let held = preemption::nominated_reservation(cx.state, node, cx.pod_id);
+        let held = if self.nominations {
+            preemption::nominated_reservation(cx.state, node, cx.pod_id)
+        } else {
+            preemption::Reservation::default()
+        };
         let node_state = NodeFitState {
             allocatable: CpuMemory::new(n.cpu.0 as i64, n.memory.0 as i64),
             requested: CpuMemory::new(
@@ -52,22 +61,27 @@ impl FilterPlugin for Fit {
             max_pods: n.max_pods,
         };
         if score::fits_at_all(self.request, &node_state) {
-            return Ok(());
-        }
-        let fit = score::fits(self.request, &node_state);
-        let mut reasons = fit.reasons();
-        let Some(first) = reasons.next() else {
-            return Ok(());
-        };
-        let code = if fit.unresolvable() {
-            Code::UnschedulableAndUnresolvable
+            Ok(())
         } else {
-            Code::Unschedulable
-        };
-        let mut r = Rejection::new(code, first);
-        r.more = [reasons.next(), reasons.next()];
-        Err(r)
+            Err(rejection(self.request, &node_state))
+        }
     }
+}
+
+/// The rejection of a node short of something, out of the hot path.
+#[cold]
+fn rejection(request: CpuMemory, node: &NodeFitState) -> Rejection {
+    let fit = score::fits(request, node);
+    let mut reasons = fit.reasons();
+    let first = reasons.next().unwrap_or("Insufficient resources");
+    let code = if fit.unresolvable() {
+        Code::UnschedulableAndUnresolvable
+    } else {
+        Code::Unschedulable
+    };
+    let mut r = Rejection::new(code, first);
+    r.more = [reasons.next(), reasons.next()];
+    r
 }
 
 /// CPU and memory of a node with the pod added, as the scores see them.

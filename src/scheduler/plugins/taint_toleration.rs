@@ -89,8 +89,20 @@ impl FilterPlugin for Filter<'_> {
         NAME
     }
 
+    #[inline]
     fn filter(&self, cx: &CycleContext<'_>, node: NodeId) -> Result<(), Rejection> {
         let n = cx.node(node);
+        // Most nodes carry no taint at all: nothing to check.
+        if n.taints.is_empty() && !n.unschedulable && n.ready {
+            return Ok(());
+        }
+        self.check(n)
+    }
+}
+
+impl Filter<'_> {
+    /// The filter proper, for a node with some taint.
+    fn check(&self, n: &Node) -> Result<(), Rejection> {
         let blocks = |t: &Taint| t.effect != TaintEffect::PreferNoSchedule && !self.tolerated(t);
         if let Some(t) = n.taints.iter().find(|t| blocks(t)) {
             let reason = format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value);
