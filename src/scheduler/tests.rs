@@ -872,3 +872,166 @@ fn post_filter_runs_only_when_nothing_fits() {
         "0/2 nodes are available: 1 Too many pods, 1 node(s) were unschedulable."
     );
 }
+
+/// A scheduling cycle the plain way, for [`fast_cycle_matches_the_plain_one`]:
+/// nodes filtered one by one through every plugin, every score computed
+/// afresh (`sched` is a clone, whose score memo starts empty).
+fn plain_cycle(
+    sched: &mut Scheduler,
+    fx: &Fx,
+    pod: PodId,
+    rng: &mut crate::engine::SimRng,
+) -> (Outcome, usize) {
+    use rand::RngExt;
+    let start = sched.next_start_node_index();
+    let env = sched.env(&fx.state, &fx.workloads);
+    let cx = env.context(&fx.state, pod);
+    let filters = pre_filter(env.profile, &cx);
+    let all = env.nodes.order();
+    let n = all.len();
+    let to_find =
+        super::score::adaptive_nodes_to_find(n as u32, fx.config.percentage_of_nodes_to_score)
+            as usize;
+    let mut diag = Diagnosis {
+        nodes: n as u32,
+        ..Diagnosis::default()
+    };
+    let mut feasible = Vec::new();
+    let mut processed = 0;
+    for i in 0..n {
+        if feasible.len() >= to_find {
+            break;
+        }
+        let id = all[(start + i) % n];
+        processed += 1;
+        match run_filters(&filters, &cx, id) {
+            Ok(()) => feasible.push(id),
+            Err(r) => {
+                for reason in r.reasons() {
+                    *diag
+                        .reasons
+                        .entry(std::borrow::Cow::Owned(reason.to_owned()))
+                        .or_default() += 1;
+                }
+                if r.code == Code::Unschedulable {
+                    diag.resolvable.push(id);
+                }
+            }
+        }
+    }
+    let next = if n > 0 { (start + processed) % n } else { 0 };
+    let outcome = match feasible[..] {
+        [] => Outcome::Unschedulable(diag),
+        [only] => Outcome::Bind(only),
+        _ => {
+            let totals = score_nodes(env.profile, &cx, &feasible);
+            let scored: Vec<_> = feasible.into_iter().zip(totals).collect();
+            Outcome::Bind(super::score::select_host(&scored, |k| rng.random_range(0..k)).unwrap())
+        }
+    };
+    (outcome, next)
+}
+
+mod fast_path {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One node: zone, cpu (cores), max pods, cordoned, ready, taint kind.
+    type NodeGen = (usize, u64, u32, bool, bool, u8);
+    /// One workload: cpu (100m), memory (256Mi), tolerates, zone spread.
+    type WorkloadGen = (u64, u64, bool, bool);
+
+    fn build(nodes: &[NodeGen], workloads: &[WorkloadGen], zones: usize, pct: u32) -> Fx {
+        let names = ["a", "b", "c"];
+        let mut fx = Fx::new(&names[..zones]);
+        fx.config.percentage_of_nodes_to_score = pct;
+        for &(zone, cpu, max_pods, cordoned, ready, taint_kind) in nodes {
+            fx.node_with(zone % zones, |n| {
+                n.cpu = MilliCpu(cpu * 1000);
+                n.max_pods = max_pods;
+                n.unschedulable = cordoned;
+                n.ready = ready;
+                match taint_kind {
+                    1 => n.taints.push(taint("spot", TaintEffect::PreferNoSchedule)),
+                    2 => n.taints.push(taint("gpu", TaintEffect::NoSchedule)),
+                    _ => {}
+                }
+            });
+        }
+        for (i, &(cpu, mem, tolerates, spread_zone)) in workloads.iter().enumerate() {
+            let mut w = Workload::new(&format!("w{i}"), MilliCpu(cpu * 100), Bytes(mem << 28));
+            if tolerates {
+                w.tolerations.push(Toleration {
+                    key: "gpu".into(),
+                    exists: true,
+                    value: String::new(),
+                    effect: None,
+                    toleration_seconds: None,
+                });
+            }
+            if spread_zone {
+                w.spread.push(spread(Topology::Zone, 1, true));
+            }
+            fx.add_workload(w);
+        }
+        fx
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        /// The cycle as run (per-node score memo kept across cycles, nodes
+        /// filtered in batches, one plugin at a time) binds the same nodes,
+        /// rejects with the same diagnosis, rotates the start index the same
+        /// way and draws the same random numbers as the plain cycle, over
+        /// sequences of binds and deletions that keep changing the nodes.
+        #[test]
+        fn fast_cycle_matches_the_plain_one(
+            nodes in prop::collection::vec(
+                (0usize..3, 1u64..=16, 1u32..=12, prop::bool::weighted(0.1),
+                 prop::bool::weighted(0.9), 0u8..4),
+                1..=260),
+            workloads in prop::collection::vec((1u64..=40, 1u64..=16, any::<bool>(), prop::bool::weighted(0.3)), 1..=4),
+            zones in 1usize..=3,
+            pct in prop::sample::select(vec![0u32, 10, 50, 100]),
+            // (delete, k): delete the k-th bound pod, or schedule a pod of
+            // workload k.
+            steps in prop::collection::vec((prop::bool::weighted(0.25), 0usize..1000), 1..=80),
+        ) {
+            let mut fx = build(&nodes, &workloads, zones, pct);
+            let mut fast = fx.scheduler();
+            let mut rng_fast = RngStreams::new(11).stream("scheduler");
+            let mut rng_plain = RngStreams::new(11).stream("scheduler");
+            let mut bound: Vec<PodId> = Vec::new();
+            for (delete, k) in steps {
+                if delete && !bound.is_empty() {
+                    let p = bound.remove(k % bound.len());
+                    let n = fx.state.pods[p.idx()].node.take().unwrap();
+                    let (cpu, mem) = (fx.state.pods[p.idx()].cpu, fx.state.pods[p.idx()].memory);
+                    let node = &mut fx.state.nodes[n.idx()];
+                    node.requested_cpu.0 -= cpu.0;
+                    node.requested_memory.0 -= mem.0;
+                    node.pods.retain(|q| *q != p);
+                    fx.state.pods[p.idx()].gone = true;
+                    continue;
+                }
+                let pod = fx.pending(k % fx.workloads.len());
+                let mut plain = fast.clone();
+                let (want, want_next) = plain_cycle(&mut plain, &fx, pod, &mut rng_plain);
+                let got = fast.schedule_one(&fx.state, &fx.workloads, pod, &mut rng_fast);
+                prop_assert_eq!(&got, &want);
+                prop_assert_eq!(fast.next_start_node_index(), want_next);
+                if let Outcome::Bind(n) = got {
+                    let (cpu, mem) = (fx.state.pods[pod.idx()].cpu, fx.state.pods[pod.idx()].memory);
+                    fx.state.pods[pod.idx()].node = Some(n);
+                    fx.state.pods[pod.idx()].phase = PodPhase::Ready;
+                    let node = &mut fx.state.nodes[n.idx()];
+                    node.requested_cpu.0 += cpu.0;
+                    node.requested_memory.0 += mem.0;
+                    node.pods.push(pod);
+                    bound.push(pod);
+                }
+            }
+        }
+    }
+}
