@@ -243,8 +243,11 @@ pub trait ScorePlugin {
     /// The raw score of a feasible node.
     fn score(&self, cx: &CycleContext<'_>, node: NodeId) -> i64;
     /// [`Self::score`] of each of `nodes` into `out` (same length): one
-    /// dynamic call per plugin and cycle instead of one per node.
+    /// dynamic call per plugin and cycle instead of one per node (the
+    /// default body is compiled for each plugin, so `score` is called
+    /// statically; no plugin needs to override it).
     fn score_all(&self, cx: &CycleContext<'_>, nodes: &[NodeId], out: &mut [i64]) {
+        debug_assert_eq!(out.len(), nodes.len());
         for (o, &n) in out.iter_mut().zip(nodes) {
             *o = self.score(cx, n);
         }

@@ -24,9 +24,9 @@ pub type ResourceKey = [ResourceUse; 2];
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MemoSlot {
     /// NodeResourcesFit's score (for the scheduler's one configured strategy).
-    Fit,
+    Fit = 0,
     /// NodeResourcesBalancedAllocation's score.
-    Balanced,
+    Balanced = 1,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -35,7 +35,8 @@ struct Entry {
     score: i64,
 }
 
-// Never a real key: allocatable amounts are not negative.
+// Never a real key: amounts are `u64` values far below `i64::MAX`, never
+// negative.
 const EMPTY: Entry = Entry {
     key: [ResourceUse {
         requested: i64::MIN,

@@ -6,7 +6,8 @@
 //! vectors; `plugins` applies them (and the other default plugins) to the
 //! cluster state; `cycle` is the framework running a profile's plugins for
 //! one pod; `queue` orders pending pods with upstream's backoff;
-//! `preemption` is DefaultPreemption (PostFilter).
+//! `preemption` is DefaultPreemption (PostFilter); `memo` remembers each
+//! node's resource scores while their inputs are unchanged.
 pub mod cycle;
 pub mod memo;
 pub mod plugins;

@@ -73,7 +73,9 @@ impl FilterPlugin for Fit {
 fn rejection(request: CpuMemory, node: &NodeFitState) -> Rejection {
     let fit = score::fits(request, node);
     let mut reasons = fit.reasons();
-    let first = reasons.next().unwrap_or("Insufficient resources");
+    let first = reasons
+        .next()
+        .expect("a node that does not fit is short of something");
     let code = if fit.unresolvable() {
         Code::UnschedulableAndUnresolvable
     } else {
