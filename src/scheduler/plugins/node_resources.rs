@@ -87,6 +87,7 @@ fn rejection(request: CpuMemory, node: &NodeFitState) -> Rejection {
 }
 
 /// CPU and memory of a node with the pod added, as the scores see them.
+#[inline]
 fn uses(cx: &CycleContext<'_>, node: NodeId) -> [ResourceUse; 2] {
     let n = cx.node(node);
     [
@@ -117,6 +118,7 @@ impl ScorePlugin for FitScore<'_> {
 
     /// Already 0..=100: no NormalizeScore. Memoized per node (the strategy
     /// is the scheduler's, fixed for the memo's lifetime).
+    #[inline]
     fn score(&self, cx: &CycleContext<'_>, node: NodeId) -> i64 {
         cx.memo
             .get_or(MemoSlot::Fit, node, uses(cx, node), |&[cpu, mem]| {
@@ -150,6 +152,7 @@ impl ScorePlugin for Balanced {
     }
 
     /// Already 0..=100: no NormalizeScore. Memoized per node.
+    #[inline]
     fn score(&self, cx: &CycleContext<'_>, node: NodeId) -> i64 {
         cx.memo
             .get_or(MemoSlot::Balanced, node, uses(cx, node), |k| {

@@ -148,6 +148,7 @@ impl ScorePlugin for Score<'_> {
     }
 
     /// Untolerated PreferNoSchedule taints (`countIntolerableTaintsPreferNoSchedule`).
+    #[inline]
     fn score(&self, cx: &CycleContext<'_>, node: NodeId) -> i64 {
         cx.node(node)
             .taints
