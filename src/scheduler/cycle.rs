@@ -151,12 +151,25 @@ pub struct CycleContext<'a> {
     pub nodes: &'a NodeList,
     /// Remembered per-node resource scores (see [`super::memo`]).
     pub memo: &'a ScoreMemo,
+    /// What plugins leave for their later extension points this cycle.
+    pub cycle_state: CycleState,
     /// The pod being scheduled.
     pub pod_id: PodId,
     /// The pod being scheduled.
     pub pod: &'a Pod,
     /// Its workload.
     pub workload: &'a Workload,
+}
+
+/// Facts a plugin's filter half leaves for its score half during one cycle
+/// (upstream plugins keep such data in the cycle's `CycleState`).
+#[derive(Debug, Default)]
+pub struct CycleState {
+    /// TaintToleration: `Some(true)` from its PreFilter on, until its filter
+    /// visits a node with taints of its own. Still `Some(true)` at scoring,
+    /// no feasible node has a taint and every raw score is 0, known without
+    /// reading the nodes again; `None` when the filter did not run.
+    pub taint_free: Cell<Option<bool>>,
 }
 
 impl<'a> CycleContext<'a> {
@@ -558,6 +571,7 @@ impl Scheduler {
             affinity: &self.affinity,
             nodes: &self.nodes,
             memo: &self.memo,
+            cycle_state: CycleState::default(),
             pod_id: pod,
             pod: p,
             workload: &workloads[p.deployment.idx()],
@@ -675,6 +689,7 @@ impl Scheduler {
             affinity,
             nodes,
             memo,
+            cycle_state: CycleState::default(),
             pod_id: pod,
             pod: p,
             workload: &workloads[p.deployment.idx()],
@@ -804,6 +819,7 @@ impl CycleEnv<'_> {
             affinity: self.affinity,
             nodes: self.nodes,
             memo: self.memo,
+            cycle_state: CycleState::default(),
             pod_id: pod,
             pod: p,
             workload: &self.workloads[p.deployment.idx()],

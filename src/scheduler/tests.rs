@@ -876,7 +876,7 @@ fn post_filter_runs_only_when_nothing_fits() {
 /// A scheduling cycle the plain way, for [`fast_cycle_matches_the_plain_one`]:
 /// nodes visited one by one through every filter (removed ones skipped and
 /// counted, as upstream counts every node it looked at), every score
-/// computed afresh with an empty memo of its own.
+/// computed afresh with an empty memo of its own and no cycle state.
 fn plain_cycle(
     sched: &mut Scheduler,
     fx: &Fx,
@@ -932,7 +932,10 @@ fn plain_cycle(
         [] => Outcome::Unschedulable(diag),
         [only] => Outcome::Bind(only),
         _ => {
-            let totals = score_nodes(env.profile, &cx, &feasible);
+            // A context of its own, so that no fact the filters left in the
+            // cycle state shortcuts a score.
+            let score_cx = env.context(&fx.state, pod);
+            let totals = score_nodes(env.profile, &score_cx, &feasible);
             let scored: Vec<_> = feasible.into_iter().zip(totals).collect();
             Outcome::Bind(super::score::select_host(&scored, |k| rng.random_range(0..k)).unwrap())
         }

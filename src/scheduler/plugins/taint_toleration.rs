@@ -78,6 +78,7 @@ impl Filter<'_> {
 /// PreFilter: the pod's tolerations, with the admission defaults (the
 /// seconds only matter to taint-based eviction).
 pub fn pre_filter<'a>(cx: &CycleContext<'a>) -> Option<Box<dyn FilterPlugin + 'a>> {
+    cx.cycle_state.taint_free.set(Some(true));
     Some(Box::new(Filter {
         tolerations: &cx.workload.tolerations,
         defaults: OnceCell::new(),
@@ -95,6 +96,9 @@ impl FilterPlugin for Filter<'_> {
         // Most nodes carry no taint at all: nothing to check.
         if n.taints.is_empty() && !n.unschedulable && n.ready {
             return Ok(());
+        }
+        if !n.taints.is_empty() {
+            cx.cycle_state.taint_free.set(Some(false));
         }
         self.check(n)
     }
@@ -145,6 +149,18 @@ pub fn pre_score<'a>(cx: &CycleContext<'a>, _: &[NodeId]) -> Option<Box<dyn Scor
 impl ScorePlugin for Score<'_> {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    /// Every score is 0 when the filter saw no tainted node this cycle.
+    fn score_all(&self, cx: &CycleContext<'_>, nodes: &[NodeId], out: &mut [i64]) {
+        debug_assert_eq!(out.len(), nodes.len());
+        if cx.cycle_state.taint_free.get() == Some(true) {
+            out.fill(0);
+            return;
+        }
+        for (o, &n) in out.iter_mut().zip(nodes) {
+            *o = self.score(cx, n);
+        }
     }
 
     /// Untolerated PreferNoSchedule taints (`countIntolerableTaintsPreferNoSchedule`).
