@@ -166,9 +166,10 @@ pub struct CycleContext<'a> {
 #[derive(Debug, Default)]
 pub struct CycleState {
     /// TaintToleration: `Some(true)` from its PreFilter on, until its filter
-    /// visits a node with taints of its own. Still `Some(true)` at scoring,
-    /// no feasible node has a taint and every raw score is 0, known without
-    /// reading the nodes again; `None` when the filter did not run.
+    /// visits a node with taints of its own. If it is still `Some(true)` at
+    /// scoring, no feasible node has a taint and every raw score is 0,
+    /// known without reading the nodes again. `None`: the filter did not
+    /// run this cycle (the score then reads every node).
     pub taint_free: Cell<Option<bool>>,
 }
 
