@@ -12,8 +12,10 @@ use crate::units::{Bytes, MilliCpu};
 use std::collections::BTreeMap;
 
 mod arena;
+mod nodes;
 mod nominations;
 pub use arena::{IdMap, PodArena};
+pub use nodes::{ChangeCursor, NodeTable};
 pub use nominations::Nominations;
 
 macro_rules! id_type {
@@ -402,8 +404,8 @@ pub struct Deployment {
 /// The whole cluster.
 #[derive(Clone, Debug, Default)]
 pub struct ClusterState {
-    /// Nodes by id.
-    pub nodes: Vec<Node>,
+    /// Nodes by id (mutable access is logged, see [`NodeTable`]).
+    pub nodes: NodeTable,
     /// Pods by id (gone pods stay, flagged, until the simulation releases
     /// them).
     pub pods: PodArena,

@@ -20,6 +20,7 @@
 //! found; kubesim visits them sequentially and stops exactly then, so a run
 //! is deterministic. Plugins live in [`super::plugins`].
 
+use super::index::NodeIndex;
 use super::memo::ScoreMemo;
 use super::plugins;
 use super::score;
@@ -337,6 +338,27 @@ impl Profile {
     }
 }
 
+impl Profile {
+    /// Whether this is [`Profile::default_profile`]: the same plugins, the
+    /// same functions, the same weights.
+    pub fn is_default(&self) -> bool {
+        let d = Profile::default_profile();
+        let same_filters = self.filters.len() == d.filters.len()
+            && self
+                .filters
+                .iter()
+                .zip(&d.filters)
+                .all(|(a, b)| a.0 == b.0 && std::ptr::fn_addr_eq(a.1, b.1));
+        let same_scores = self.scores.len() == d.scores.len()
+            && self
+                .scores
+                .iter()
+                .zip(&d.scores)
+                .all(|(a, b)| a.0 == b.0 && a.2 == b.2 && std::ptr::fn_addr_eq(a.1, b.1));
+        same_filters && same_scores && self.post_filters.is_empty()
+    }
+}
+
 /// The scheduler's snapshot of the node list: live nodes with zones visited
 /// round-robin (zones in order of their first node, nodes in creation
 /// order), as upstream `nodeTree.list` orders `NodeInfos().List()`.
@@ -348,7 +370,13 @@ pub struct NodeList {
     built_from: Option<usize>,
     // Set when a cycle met a removed node nobody announced.
     stale: Cell<bool>,
+    // Bumped at each rebuild: positions in `order` change meaning.
+    version: u64,
+    // Position in `order` of each node id; NOT_LISTED if absent.
+    position: Vec<u32>,
 }
+
+const NOT_LISTED: u32 = u32::MAX;
 
 impl NodeList {
     /// Live nodes in visiting order.
@@ -364,6 +392,19 @@ impl NodeList {
     /// True when no node is live.
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
+    }
+
+    /// Changes whenever the list is rebuilt (positions may then differ).
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Where node `id` is in [`Self::order`], if listed.
+    pub fn position(&self, id: NodeId) -> Option<usize> {
+        match self.position.get(id.idx()) {
+            Some(&p) if p != NOT_LISTED => Some(p as usize),
+            _ => None,
+        }
     }
 
     /// Live nodes in zone `z`.
@@ -406,6 +447,12 @@ impl NodeList {
                 }
             }
         }
+        self.position.clear();
+        self.position.resize(state.nodes.len(), NOT_LISTED);
+        for (p, n) in self.order.iter().enumerate() {
+            self.position[n.idx()] = p as u32;
+        }
+        self.version += 1;
         self.built_from = Some(state.nodes.len());
     }
 }
@@ -497,6 +544,10 @@ pub struct Scheduler {
     memo: ScoreMemo,
     scratch: Scratch,
     next_start_node_index: usize,
+    // Whether the profile is the default one, whose plugins the node index
+    // knows (see `super::index`).
+    indexed: bool,
+    index: NodeIndex,
 }
 
 /// Buffers a cycle reuses, so that a cycle allocates little.
@@ -524,8 +575,11 @@ impl Scheduler {
         zones: &[String],
         workloads: &[Workload],
     ) -> Self {
+        let indexed = profile.is_default();
         Scheduler {
             profile,
+            indexed,
+            index: NodeIndex::default(),
             config: config.clone(),
             zones: zones.to_vec(),
             affinity: AffinityIndex::new(workloads),
@@ -545,6 +599,19 @@ impl Scheduler {
     /// the node list.
     pub fn next_start_node_index(&self) -> usize {
         self.next_start_node_index
+    }
+
+    /// Cycles decided by the node index rather than by running every plugin
+    /// on every visited node (see [`super::index`]); the outcomes are the
+    /// same either way.
+    pub fn indexed_cycles(&self) -> u64 {
+        self.index.served()
+    }
+
+    /// Turns the node index off (or back on, for the default profile):
+    /// for comparisons and tests, since outcomes are the same either way.
+    pub fn set_indexed(&mut self, on: bool) {
+        self.indexed = on && self.profile.is_default();
     }
 
     /// Must be called when a node is removed (`Node::removed` set), so the
@@ -678,6 +745,8 @@ impl Scheduler {
             memo,
             scratch,
             next_start_node_index,
+            indexed,
+            index,
         } = self;
         nodes.refresh(state, zones.len());
         memo.ensure(state.nodes.len());
@@ -719,6 +788,12 @@ impl Scheduler {
         };
         // The index may point past a list that has since shrunk.
         let start = if n > 0 { *next_start_node_index % n } else { 0 };
+        if *indexed
+            && let Some(pick) = index.try_cycle(profile, &cx, &filters, nodes, start, to_find, rng)
+        {
+            *next_start_node_index = (start + pick.processed) % n;
+            return Outcome::Bind(pick.node);
+        }
         // From `start` to the end, then from the beginning.
         let (before, from_start) = all.split_at(start);
         let mut order = from_start.iter().chain(before).copied();

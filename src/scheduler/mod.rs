@@ -7,8 +7,10 @@
 //! cluster state; `cycle` is the framework running a profile's plugins for
 //! one pod; `queue` orders pending pods with upstream's backoff;
 //! `preemption` is DefaultPreemption (PostFilter); `memo` remembers each
-//! node's resource scores while their inputs are unchanged.
+//! node's resource scores while their inputs are unchanged; `index` keeps
+//! each node's verdict and total per pod class across cycles.
 pub mod cycle;
+pub mod index;
 pub mod memo;
 pub mod plugins;
 pub mod preemption;

@@ -753,7 +753,7 @@ fn node_list_visits_zones_round_robin() {
     // diagnosis lists the nodes in visiting order.
     fx.workloads[web].cpu = MilliCpu(3000);
     fx.state.pods[pod.idx()].cpu = MilliCpu(3000);
-    for n in &mut fx.state.nodes {
+    for n in fx.state.nodes.iter_mut() {
         n.requested_cpu = MilliCpu(2000);
     }
     let mut sched = fx.scheduler();
@@ -949,8 +949,9 @@ mod fast_path {
 
     /// One node: zone, cpu (cores), max pods, cordoned, ready, taint kind.
     type NodeGen = (usize, u64, u32, bool, bool, u8);
-    /// One workload: cpu (100m), memory (256Mi), tolerates, zone spread.
-    type WorkloadGen = (u64, u64, bool, bool);
+    /// One workload: cpu (100m), memory (256Mi), tolerates, zone spread,
+    /// Job (no system default spreading: the node index serves its pods).
+    type WorkloadGen = (u64, u64, bool, bool, bool);
 
     fn build(
         nodes: &[NodeGen],
@@ -982,8 +983,9 @@ mod fast_path {
                 }
             });
         }
-        for (i, &(cpu, mem, tolerates, spread_zone)) in workloads.iter().enumerate() {
+        for (i, &(cpu, mem, tolerates, spread_zone, job)) in workloads.iter().enumerate() {
             let mut w = Workload::new(&format!("w{i}"), MilliCpu(cpu * 100), Bytes(mem << 28));
+            w.job = job;
             if tolerates {
                 w.tolerations.push(Toleration {
                     key: "gpu".into(),
@@ -1001,35 +1003,72 @@ mod fast_path {
         fx
     }
 
+    /// The index does serve Job pods (so the property below compares it,
+    /// not only the plain path, with the plain cycle), and steps aside
+    /// while a node has an untolerated PreferNoSchedule taint.
+    #[test]
+    fn the_index_serves_job_pods() {
+        let nodes: Vec<NodeGen> = (0..150).map(|i| (i % 3, 4, 10, false, true, 0)).collect();
+        let mut fx = build(&nodes, &[(5, 2, false, false, true)], 3, 0, 0);
+        let mut s = fx.scheduler();
+        let mut rng = RngStreams::new(3).stream("scheduler");
+        for _ in 0..20 {
+            let pod = fx.pending(0);
+            let Outcome::Bind(n) = s.schedule_one(&fx.state, &fx.workloads, pod, &mut rng) else {
+                panic!("150 free nodes");
+            };
+            fx.bind(0, n); // the pod as bound (a new one; the pending one is dropped)
+        }
+        // The first pod of the class is left to the plain cycle.
+        assert_eq!(s.indexed_cycles(), 19);
+        fx.state.nodes[7]
+            .taints
+            .push(taint("spot", TaintEffect::PreferNoSchedule));
+        let pod = fx.pending(0);
+        s.schedule_one(&fx.state, &fx.workloads, pod, &mut rng);
+        assert_eq!(s.indexed_cycles(), 19);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
-        /// The cycle as run (per-node score memo kept across cycles, nodes
-        /// filtered in batches, one plugin at a time) binds the same nodes,
-        /// rejects with the same diagnosis, rotates the start index the same
-        /// way and draws the same random numbers as the plain cycle, over
-        /// sequences of binds, deletions and node removals (announced or
-        /// not) that keep changing the nodes, with every scoring strategy.
-        /// Not covered: nominated pods (preemption has its own tests).
+        /// The cycle as run (the node index for Job pods, per-node score
+        /// memo kept across cycles, nodes filtered in batches, one plugin at
+        /// a time) binds the same nodes, rejects with the same diagnosis,
+        /// rotates the start index the same way and draws the same random
+        /// numbers as the plain cycle, over sequences of binds, deletions,
+        /// node removals (announced or not), cordons, NotReady nodes and
+        /// taints added or lifted, with every scoring strategy. Not covered:
+        /// nominated pods (preemption has its own tests).
         #[test]
         fn fast_cycle_matches_the_plain_one(
             nodes in prop::collection::vec(
                 (0usize..3, 1u64..=16, 1u32..=12, prop::bool::weighted(0.1),
                  prop::bool::weighted(0.9), 0u8..4),
                 0..=260),
-            workloads in prop::collection::vec((1u64..=40, 1u64..=16, any::<bool>(), prop::bool::weighted(0.3)), 1..=4),
+            workloads in prop::collection::vec(
+                (1u64..=40, 1u64..=16, any::<bool>(), prop::bool::weighted(0.3),
+                 prop::bool::weighted(0.6)),
+                1..=4),
             zones in 1usize..=3,
             pct in prop::sample::select(vec![0u32, 10, 50, 100]),
             strategy in 0u8..3,
             // (kind, k): kind 0 deletes the k-th bound pod, 1 removes node
-            // k (announced to the scheduler when k is even), otherwise a pod
-            // of workload k is scheduled.
-            steps in prop::collection::vec((prop::sample::select(vec![0u8, 1, 2, 2, 2, 2, 2]), 0usize..1000), 1..=80),
+            // k (announced to the scheduler when k is even), 3 changes node
+            // k (cordon, Ready, taints, by k % 4), otherwise a pod of
+            // workload k is scheduled.
+            steps in prop::collection::vec(
+                (prop::sample::select(vec![0u8, 1, 2, 2, 2, 2, 2, 3]), 0usize..1000),
+                1..=80),
         ) {
             let mut fx = build(&nodes, &workloads, zones, pct, strategy);
             let mut fast = fx.scheduler();
+            // Runs every plugin on every visited node, in step with `fast`.
+            let mut unindexed = fx.scheduler();
+            unindexed.set_indexed(false);
             let mut rng_fast = RngStreams::new(11).stream("scheduler");
             let mut rng_plain = RngStreams::new(11).stream("scheduler");
+            let mut rng_unindexed = RngStreams::new(11).stream("scheduler");
             let mut bound: Vec<PodId> = Vec::new();
             for (kind, k) in steps {
                 if kind == 1 && !fx.state.nodes.is_empty() {
@@ -1037,6 +1076,18 @@ mod fast_path {
                     fx.state.nodes[n].removed = true;
                     if k % 2 == 0 {
                         fast.node_set_changed();
+                        unindexed.node_set_changed();
+                    }
+                    continue;
+                }
+                if kind == 3 && !fx.state.nodes.is_empty() {
+                    let i = (k / 4) % fx.state.nodes.len();
+                    let n = &mut fx.state.nodes[i];
+                    match k % 4 {
+                        0 => n.unschedulable = !n.unschedulable,
+                        1 => n.ready = !n.ready,
+                        2 => n.taints.push(taint("spot", TaintEffect::PreferNoSchedule)),
+                        _ => n.taints.clear(),
                     }
                     continue;
                 }
@@ -1057,6 +1108,9 @@ mod fast_path {
                 let got = fast.schedule_one(&fx.state, &fx.workloads, pod, &mut rng_fast);
                 prop_assert_eq!(&got, &want);
                 prop_assert_eq!(fast.next_start_node_index(), want_next);
+                let other = unindexed.schedule_one(&fx.state, &fx.workloads, pod, &mut rng_unindexed);
+                prop_assert_eq!(&got, &other);
+                prop_assert_eq!(fast.next_start_node_index(), unindexed.next_start_node_index());
                 if let Outcome::Bind(n) = got {
                     let (cpu, mem) = (fx.state.pods[pod.idx()].cpu, fx.state.pods[pod.idx()].memory);
                     fx.state.pods[pod.idx()].node = Some(n);
@@ -1070,7 +1124,10 @@ mod fast_path {
             }
             // Both streams were drawn from exactly as often.
             use rand::RngExt;
-            prop_assert_eq!(rng_fast.random::<u64>(), rng_plain.random::<u64>());
+            let end = rng_fast.random::<u64>();
+            prop_assert_eq!(end, rng_plain.random::<u64>());
+            prop_assert_eq!(end, rng_unindexed.random::<u64>());
+            prop_assert_eq!(unindexed.indexed_cycles(), 0);
         }
     }
 }
