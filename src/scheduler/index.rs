@@ -87,6 +87,9 @@ struct Totals {
     /// `Σ weight × normalized score` of each node, `INFEASIBLE` if a filter
     /// rejects it or it is removed.
     total: Vec<i64>,
+    /// A [`Summary`] of each [`CHUNK`] consecutive totals, so a walk skips
+    /// whole chunks.
+    chunks: Vec<Summary>,
     /// Per node: `REMOVED` and `NONZERO` bits.
     flags: Vec<u8>,
     /// Nodes with the `REMOVED` bit.
@@ -199,7 +202,9 @@ impl NodeIndex {
         if totals.removed > 0 || totals.nonzero > 0 {
             return None;
         }
-        let window = select(&totals.total, start, to_find, |k| rng.random_range(0..k))?;
+        let window = select(&totals.total, &totals.chunks, start, to_find, |k| {
+            rng.random_range(0..k)
+        })?;
         self.served += 1;
         Some(Pick {
             node: nodes.order()[window.chosen],
@@ -290,6 +295,7 @@ impl Totals {
             list_version: u64::MAX,
             cursor: cx.state.nodes.cursor(),
             total: Vec::new(),
+            chunks: Vec::new(),
             flags: Vec::new(),
             removed: 0,
             nonzero: 0,
@@ -321,6 +327,9 @@ impl Totals {
                 for &id in ids {
                     if let Some(pos) = nodes.position(id) {
                         self.set(pos, cx, filters, &scorers, id);
+                        let c = pos / CHUNK;
+                        let end = (c * CHUNK + CHUNK).min(self.total.len());
+                        self.chunks[c] = Summary::of(&self.total[c * CHUNK..end]);
                     }
                 }
             }
@@ -334,6 +343,7 @@ impl Totals {
                 for (pos, &id) in nodes.order().iter().enumerate() {
                     self.set(pos, cx, filters, &scorers, id);
                 }
+                self.chunks = self.total.chunks(CHUNK).map(Summary::of).collect();
                 self.list_version = nodes.version();
             }
         }
@@ -379,6 +389,64 @@ impl Totals {
     }
 }
 
+/// Totals per chunk in [`Totals::chunks`]: about a tenth of a cycle's
+/// window, so a walk mostly reads summaries.
+pub const CHUNK: usize = 32;
+
+/// The feasible nodes of a run of totals: how many, the best total and how
+/// many have it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// Feasible nodes.
+    pub feasible: u32,
+    /// Their best total (`i64::MIN` if none).
+    pub best: i64,
+    /// Nodes with the best total.
+    pub ties: u32,
+}
+
+impl Summary {
+    const EMPTY: Summary = Summary {
+        feasible: 0,
+        best: INFEASIBLE,
+        ties: 0,
+    };
+
+    /// The summary of `totals`.
+    pub fn of(totals: &[i64]) -> Summary {
+        let mut s = Summary::EMPTY;
+        for &t in totals {
+            s.add(t);
+        }
+        s
+    }
+
+    #[inline]
+    fn add(&mut self, t: i64) {
+        if t == INFEASIBLE {
+            return;
+        }
+        self.feasible += 1;
+        if t > self.best {
+            self.best = t;
+            self.ties = 1;
+        } else if t == self.best {
+            self.ties += 1;
+        }
+    }
+
+    #[inline]
+    fn merge(&mut self, o: Summary) {
+        self.feasible += o.feasible;
+        if o.best > self.best {
+            self.best = o.best;
+            self.ties = o.ties;
+        } else if o.best == self.best {
+            self.ties += o.ties;
+        }
+    }
+}
+
 /// The outcome of a walk over kept totals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
@@ -389,60 +457,96 @@ pub struct Window {
 }
 
 /// The plain cycle's walk over `total` (by snapshot position, `i64::MIN`
-/// for an infeasible node): from `start`, wrapping around, until `to_find`
-/// feasible nodes are found or every node was visited; then `selectHost`
-/// over the feasible ones in visiting order, calling `rand_below(k)` once
-/// for each tie of the best total after the first (and not at all when a
-/// single node is feasible, which upstream binds without scoring). `None`
-/// when no node is feasible (nothing is drawn).
+/// for an infeasible node; `chunks` summarizes each [`CHUNK`] of them): from
+/// `start`, wrapping around, until `to_find` feasible nodes are found or
+/// every node was visited; then `selectHost` over the feasible ones in
+/// visiting order, calling `rand_below(k)` once for each tie of the best
+/// total after the first (and not at all when a single node is feasible,
+/// which upstream binds without scoring). `None` when no node is feasible
+/// (nothing is drawn). A chunk wholly inside the walk is read from its
+/// summary: the walk costs about `window / CHUNK + 2 × CHUNK` reads, however
+/// many nodes there are.
 pub fn select(
     total: &[i64],
+    chunks: &[Summary],
     start: usize,
     to_find: usize,
     mut rand_below: impl FnMut(u32) -> u32,
 ) -> Option<Window> {
     let n = total.len();
+    debug_assert_eq!(chunks.len(), n.div_ceil(CHUNK));
     if n == 0 || to_find == 0 {
         return None;
     }
     let start = start % n;
-    let visit = (start..n).chain(0..start);
-    let (mut found, mut best, mut ties, mut processed) = (0, INFEASIBLE, 0u32, 0);
-    for p in visit.clone() {
-        processed += 1;
-        let t = total[p];
-        if t == INFEASIBLE {
-            continue;
-        }
-        found += 1;
-        if t > best {
-            best = t;
-            ties = 1;
-        } else if t == best {
-            ties += 1;
-        }
-        if found == to_find {
-            break;
+    // Visiting order: [start, n), then [0, start).
+    let segments = [(start, n), (0, start)];
+    let mut window = Summary::EMPTY;
+    let mut processed = 0;
+    let mut wanted = u32::try_from(to_find).unwrap_or(u32::MAX);
+    'walk: for (lo, hi) in segments {
+        let mut p = lo;
+        while p < hi {
+            if p % CHUNK == 0 && p + CHUNK <= hi {
+                let c = chunks[p / CHUNK];
+                if c.feasible < wanted {
+                    wanted -= c.feasible;
+                    window.merge(c);
+                    p += CHUNK;
+                    processed += CHUNK;
+                    continue;
+                }
+            }
+            let t = total[p];
+            p += 1;
+            processed += 1;
+            if t != INFEASIBLE {
+                window.add(t);
+                wanted -= 1;
+                if wanted == 0 {
+                    break 'walk;
+                }
+            }
         }
     }
-    if found == 0 {
+    if window.feasible == 0 {
         return None;
     }
     let mut pick = 1;
-    for k in 2..=ties {
+    for k in 2..=window.ties {
         if rand_below(k) == 0 {
             pick = k;
         }
     }
-    let mut seen = 0;
-    let chosen = visit
-        .take(processed)
-        .find(|&p| {
-            seen += u32::from(total[p] == best);
-            seen == pick
-        })
-        .expect("the window holds `ties` nodes with the best total");
-    Some(Window { chosen, processed })
+    // The pick-th best node among the `processed` visited, in order.
+    let mut left = processed;
+    for (lo, hi) in segments {
+        let hi = hi.min(lo + left);
+        left -= hi - lo;
+        let mut p = lo;
+        while p < hi {
+            if p % CHUNK == 0 && p + CHUNK <= hi {
+                let c = chunks[p / CHUNK];
+                let here = if c.best == window.best { c.ties } else { 0 };
+                if here < pick {
+                    pick -= here;
+                    p += CHUNK;
+                    continue;
+                }
+            }
+            if total[p] == window.best {
+                pick -= 1;
+                if pick == 0 {
+                    return Some(Window {
+                        chosen: p,
+                        processed,
+                    });
+                }
+            }
+            p += 1;
+        }
+    }
+    unreachable!("the walk saw `ties` nodes with the best total")
 }
 
 #[cfg(test)]
@@ -450,6 +554,10 @@ mod tests {
     use super::*;
     use crate::scheduler::score::select_host;
     use proptest::prelude::*;
+
+    fn chunks(total: &[i64]) -> Vec<Summary> {
+        total.chunks(CHUNK).map(Summary::of).collect()
+    }
 
     /// The plain cycle's walk: collect the feasible nodes in visiting order,
     /// bind a lone one, else `select_host`.
@@ -489,7 +597,7 @@ mod tests {
         // From 3: positions 3 (x), 4 (5), 0 (7), 1 (x): the third feasible
         // one is 2, so 5 positions are visited; best 7 at position 0.
         let total = [7, x, 6, x, 5];
-        let got = select(&total, 3, 3, |_| panic!("no tie"));
+        let got = select(&total, &chunks(&total), 3, 3, |_| panic!("no tie"));
         assert_eq!(
             got,
             Some(Window {
@@ -498,7 +606,7 @@ mod tests {
             })
         );
         // Looking for 2 stops at position 0 after 3 visits.
-        let got = select(&total, 3, 2, |_| panic!("no tie"));
+        let got = select(&total, &chunks(&total), 3, 2, |_| panic!("no tie"));
         assert_eq!(
             got,
             Some(Window {
@@ -506,7 +614,10 @@ mod tests {
                 processed: 3
             })
         );
-        assert_eq!(select(&[x, x], 1, 5, |_| panic!("no draw")), None);
+        assert_eq!(
+            select(&[x, x], &chunks(&[x, x]), 1, 5, |_| panic!("no draw")),
+            None
+        );
     }
 
     #[test]
@@ -516,7 +627,7 @@ mod tests {
         let total = [3, 9, 9, 1, 9];
         let mut draws = [0, 1].into_iter();
         let mut asked = Vec::new();
-        let got = select(&total, 0, 5, |k| {
+        let got = select(&total, &chunks(&total), 0, 5, |k| {
             asked.push(k);
             draws.next().unwrap()
         });
@@ -534,9 +645,11 @@ mod tests {
         /// The walk binds, visits and draws exactly like the plain cycle's.
         #[test]
         fn select_matches_the_plain_walk(
-            total in prop::collection::vec(prop_oneof![Just(INFEASIBLE), 0i64..6], 0..60),
-            start in 0usize..80,
-            to_find in 1usize..70,
+            // Up to 7 chunks, mostly feasible or mostly not.
+            total in (1u32..10).prop_flat_map(|w| prop::collection::vec(
+                prop_oneof![w => Just(INFEASIBLE), 10 - w => 0i64..6], 0..7 * CHUNK)),
+            start in 0usize..8 * CHUNK,
+            to_find in 1usize..8 * CHUNK,
             seed in any::<u64>(),
         ) {
             // Both walks draw from identical streams (an LCG, seeded alike).
@@ -547,7 +660,7 @@ mod tests {
             let (mut a, mut b) = (stream(seed), stream(seed));
             let mut asked_fast = Vec::new();
             let mut asked_plain = Vec::new();
-            let got = select(&total, start, to_find, |k| { asked_fast.push(k); a(k) });
+            let got = select(&total, &chunks(&total), start, to_find, |k| { asked_fast.push(k); a(k) });
             let want = plain(&total, start, to_find, |k| { asked_plain.push(k); b(k) });
             prop_assert_eq!(got, want);
             prop_assert_eq!(asked_fast, asked_plain);
