@@ -7,16 +7,22 @@
 //! nearest-rank: the smallest value with at least `p %` of the samples at
 //! or below it.
 
-use std::collections::BTreeMap;
-
 /// Latencies below this are stored exactly.
 pub const EXACT_BELOW_MS: u64 = 1 << 16;
+
+/// Counters of one coarse page: values with the same bit length, by their
+/// 16 significant bits (the top one always set).
+const PAGE: usize = 1 << 15;
 
 /// A latency histogram.
 #[derive(Clone, Debug, Default)]
 pub struct LatencyHistogram {
     exact: Vec<u64>,
-    coarse: BTreeMap<u64, u64>,
+    /// Values from [`EXACT_BELOW_MS`] on: page `i` counts those `17 + i`
+    /// bits long, by their 16 significant bits; a page is allocated when
+    /// first used (zeroed memory: untouched parts cost no RAM). An array,
+    /// not a map: Job completion times land here, one per Job.
+    coarse: Vec<Box<[u64]>>,
     count: u64,
     sum_ms: u128,
 }
@@ -38,8 +44,16 @@ impl LatencyHistogram {
             }
             self.exact[i] += 1;
         } else {
-            let shift = 64 - ms.leading_zeros() - 16;
-            *self.coarse.entry((ms >> shift) << shift).or_default() += 1;
+            // ms >= 2^16, so shift >= 1.
+            let shift = (64 - ms.leading_zeros() - 16) as usize;
+            let page = shift - 1;
+            if self.coarse.len() <= page {
+                self.coarse.resize_with(page + 1, || Box::new([]));
+            }
+            if self.coarse[page].is_empty() {
+                self.coarse[page] = vec![0; PAGE].into_boxed_slice();
+            }
+            self.coarse[page][(ms >> shift) as usize - PAGE] += 1;
         }
     }
 
@@ -66,10 +80,12 @@ impl LatencyHistogram {
                 return Some(ms as f64);
             }
         }
-        for (ms, c) in &self.coarse {
-            seen += c;
-            if seen >= rank {
-                return Some(*ms as f64);
+        for (page, counts) in self.coarse.iter().enumerate() {
+            for (i, c) in counts.iter().enumerate() {
+                seen += c;
+                if seen >= rank {
+                    return Some((((i + PAGE) as u64) << (page + 1)) as f64);
+                }
             }
         }
         None
@@ -101,5 +117,21 @@ mod tests {
         let got = h.percentile_ms(50.0).unwrap();
         assert!(got <= big as f64 && (big as f64 - got) / (big as f64) < 1.0 / 32768.0);
         assert_eq!(h.mean_ms(), Some(big as f64), "the mean stays exact");
+    }
+
+    #[test]
+    fn coarse_values_sort_across_pages() {
+        // 2^16 is the first coarse value (page 0, kept exactly); 2^17 + 6
+        // is 18 bits long and keeps its top 16: 2^17 + 4. Percentiles walk
+        // the pages in value order.
+        let mut h = LatencyHistogram::new();
+        for ms in [(1 << 17) + 6, 1 << 16, 5, u64::MAX] {
+            h.record(ms);
+        }
+        assert_eq!(h.percentile_ms(25.0), Some(5.0));
+        assert_eq!(h.percentile_ms(50.0), Some(65536.0));
+        assert_eq!(h.percentile_ms(75.0), Some(131076.0));
+        let top = h.percentile_ms(100.0).unwrap();
+        assert_eq!(top, (u64::MAX >> 48 << 48) as f64);
     }
 }
