@@ -10,7 +10,10 @@
 //!   filtered and scored: what the sampling saves;
 //! - `cycle_constrained`: a pod with a DoNotSchedule zone spread, a
 //!   preferred hostname anti-affinity to itself and another workload's
-//!   required hostname anti-affinity to it (symmetric), adaptive sampling.
+//!   required hostname anti-affinity to it (symmetric), adaptive sampling;
+//! - `cycle_job`: a Job pod, which the node index serves, with the chosen
+//!   node handed out mutably after each cycle (as a bind would), so the
+//!   index redoes one node per cycle.
 //!
 //! Run: `cargo bench --bench scheduler`.
 
@@ -41,4 +44,11 @@ fn cycle_all_nodes(bencher: divan::Bencher, nodes: usize) {
 #[divan::bench(args = [100, 1_000, 10_000], sample_count = 50)]
 fn cycle_constrained(bencher: divan::Bencher, nodes: usize) {
     bench_cycle(bencher, nodes, 0, true);
+}
+
+#[divan::bench(args = [100, 1_000, 10_000], sample_count = 50)]
+fn cycle_job(bencher: divan::Bencher, nodes: usize) {
+    let mut c = sched::job_cluster(nodes);
+    let (mut s, mut rng) = sched::scheduler(&c, 0);
+    bencher.bench_local(|| sched::cycle_touching_the_choice(&mut s, &mut c, &mut rng));
 }

@@ -8,7 +8,9 @@
 //!    next to a bare `BinaryHeap` with entries of the same size measured in
 //!    the same run, and their ratio;
 //! 2. scheduler: one scheduling cycle at 100, 1,000 and 10,000 nodes
-//!    (default profile, adaptive percentageOfNodesToScore);
+//!    (default profile, adaptive percentageOfNodesToScore), for a service
+//!    pod (every plugin runs on every visited node) and for a Job pod (the
+//!    node index decides; one node changes between cycles);
 //! 3. end to end, each in its own process so that its peak RSS is its own:
 //!    wall time of `Simulation::run` (loading excluded), model events per
 //!    second and peak RSS (`VmHWM`, Linux).
@@ -155,23 +157,39 @@ fn engine_rows(out: &mut Vec<[String; 3]>) {
 }
 
 fn scheduler_rows(out: &mut Vec<[String; 3]>) {
-    for nodes in [100usize, 1_000, 10_000] {
-        let c = sched::cluster(nodes, false);
-        let (mut s, mut rng) = sched::scheduler(&c, 0);
-        let mut times = Vec::new();
-        for _ in 0..7 {
-            let n = 2_000;
-            let t = Instant::now();
-            for _ in 0..n {
-                std::hint::black_box(s.schedule_one(&c.state, &c.workloads, c.pod, &mut rng));
+    for job in [false, true] {
+        for nodes in [100usize, 1_000, 10_000] {
+            let mut c = if job {
+                sched::job_cluster(nodes)
+            } else {
+                sched::cluster(nodes, false)
+            };
+            let (mut s, mut rng) = sched::scheduler(&c, 0);
+            let mut times = Vec::new();
+            for _ in 0..7 {
+                let n = 2_000;
+                let t = Instant::now();
+                for _ in 0..n {
+                    std::hint::black_box(sched::cycle_touching_the_choice(
+                        &mut s, &mut c, &mut rng,
+                    ));
+                }
+                times.push(t.elapsed().as_secs_f64() / f64::from(n));
             }
-            times.push(t.elapsed().as_secs_f64() / f64::from(n));
+            let (what, note) = if job {
+                ("Job pod", "node index, one node changed per cycle")
+            } else {
+                (
+                    "service pod",
+                    "default profile, adaptive percentageOfNodesToScore",
+                )
+            };
+            out.push([
+                format!("scheduling cycle, {what}, {nodes} nodes"),
+                format!("{:.1} µs", median(times) * 1e6),
+                note.to_string(),
+            ]);
         }
-        out.push([
-            format!("scheduling cycle, {nodes} nodes"),
-            format!("{:.1} µs", median(times) * 1e6),
-            "default profile, adaptive percentageOfNodesToScore".to_string(),
-        ]);
     }
 }
 

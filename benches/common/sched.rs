@@ -117,6 +117,28 @@ pub fn cluster(nodes: usize, constrained: bool) -> Cluster {
     }
 }
 
+/// [`cluster`] with workload 0 a Job: its pending pod is one the node index
+/// serves (no spreading of its own, none by default).
+pub fn job_cluster(nodes: usize) -> Cluster {
+    let mut c = cluster(nodes, false);
+    c.workloads[0].job = true;
+    c
+}
+
+/// One cycle for `c.pod`; the chosen node is then handed out mutably, as a
+/// bind would, so a node index redoes that node in the next cycle.
+pub fn cycle_touching_the_choice(
+    s: &mut Scheduler,
+    c: &mut Cluster,
+    rng: &mut kubesim::engine::SimRng,
+) -> Outcome {
+    let out = s.schedule_one(&c.state, &c.workloads, c.pod, rng);
+    if let Outcome::Bind(n) = out {
+        std::hint::black_box(&mut c.state.nodes[n.idx()]);
+    }
+    out
+}
+
 fn pod(w: usize, node: Option<NodeId>) -> Pod {
     let mut p = Pod::new(
         RsId(w as u32),
