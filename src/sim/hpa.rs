@@ -283,7 +283,7 @@ impl Simulation {
 /// metrics-server reports whole nanocores; the HPA reads `MilliValue()`,
 /// which rounds up.
 fn milli_value(millicores: f64) -> i64 {
-    let nano = (millicores.max(0.0) * 1e6).round() as i64;
+    let nano = crate::scheduler::score::go_round(millicores.max(0.0) * 1e6);
     (nano + 999_999) / 1_000_000
 }
 

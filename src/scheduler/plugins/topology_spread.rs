@@ -296,7 +296,7 @@ impl ScorePlugin for Score {
             let cnt = self.counts.get(t, node, zone);
             s += f64::from(cnt) * weight + f64::from(max_skew - 1);
         }
-        s.round() as i64
+        crate::scheduler::score::go_round(s)
     }
 
     fn normalize(&self, scores: &mut [i64]) {
