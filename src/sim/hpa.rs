@@ -145,12 +145,17 @@ impl Simulation {
         for h in 0..self.hpas.hpas.len() {
             let d = self.hpas.hpas[h].workload;
             self.workload_pods(d, &mut pods);
+            // The workload's traffic is advanced at the first pod scraped,
+            // not before: advancing it when no pod is scraped would split
+            // its integration at an extra instant.
+            let mut reader = None;
             for &pod in &pods {
                 let p = self.state.pod(pod);
                 let scraped = matches!(p.phase, PodPhase::Starting | PodPhase::Ready)
                     && p.node.is_some_and(|n| self.state.node(n).heartbeats());
                 let cum = if scraped {
-                    Some(self.pod_cpu_cumulative(pod))
+                    let r = *reader.get_or_insert_with(|| self.cpu_reader(d));
+                    Some(r.cumulative(self.traffic.pod_mut(pod), now))
                 } else {
                     None
                 };

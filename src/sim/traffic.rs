@@ -156,6 +156,46 @@ impl PodTraffic {
     }
 }
 
+/// What the cumulative CPU of a workload's pods is read from, once its
+/// traffic is advanced to now ([`Simulation::cpu_reader`]).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum CpuReader {
+    /// No traffic: no CPU.
+    Idle,
+    /// Fluid traffic: each live endpoint serves the same per-endpoint share.
+    Fluid {
+        served_per_endpoint: f64,
+        cpu_per_request: f64,
+    },
+    /// Requests mode: each pod's own accounting, settled to now.
+    Requests { concurrency: f64 },
+}
+
+impl CpuReader {
+    /// The cumulative CPU of the pod whose traffic state is `pt`,
+    /// millicore-seconds.
+    pub(super) fn cumulative(self, pt: &mut PodTraffic, now: SimTime) -> f64 {
+        match self {
+            CpuReader::Idle => 0.0,
+            CpuReader::Fluid {
+                served_per_endpoint,
+                cpu_per_request,
+            } => {
+                let stint = if pt.live {
+                    served_per_endpoint - pt.served_offset
+                } else {
+                    0.0
+                };
+                cpu_per_request * (pt.served_acc + stint)
+            }
+            CpuReader::Requests { concurrency } => {
+                pt.settle(now, concurrency);
+                pt.cpu_cum
+            }
+        }
+    }
+}
+
 impl TrafficState {
     pub(super) fn new(sc: &Scenario, streams: &RngStreams, end: SimTime) -> TrafficState {
         let mut names = Vec::new();
@@ -379,34 +419,22 @@ impl Simulation {
         self.refresh_usage(d);
     }
 
-    /// Cumulative CPU of a pod, millicore-seconds (the kubelet's counter).
-    pub(super) fn pod_cpu_cumulative(&mut self, pod: PodId) -> f64 {
+    /// Reads the cumulative CPU of workload `d`'s pods now: its traffic is
+    /// advanced to now once, then [`CpuReader::cumulative`] per pod.
+    pub(super) fn cpu_reader(&mut self, d: usize) -> CpuReader {
         let now = self.engine.now();
-        let d = self.state.pod(pod).deployment.idx();
         self.advance_workload_traffic(d, now);
-        let Some(w) = self.traffic.workloads[d].as_ref() else {
-            return 0.0;
-        };
-        let (fluid, per_endpoint, cpr) = (
-            w.requests.is_none(),
-            w.served_per_endpoint,
-            w.cpu_per_request,
-        );
-        let conc = w
-            .requests
-            .as_ref()
-            .map_or(1.0, |r| f64::from(r.model.concurrency));
-        let pt = self.traffic.pod_mut(pod);
-        if fluid {
-            let stint = if pt.live {
-                per_endpoint - pt.served_offset
-            } else {
-                0.0
-            };
-            cpr * (pt.served_acc + stint)
-        } else {
-            pt.settle(now, conc);
-            pt.cpu_cum
+        match self.traffic.workloads[d].as_ref() {
+            None => CpuReader::Idle,
+            Some(w) => match &w.requests {
+                None => CpuReader::Fluid {
+                    served_per_endpoint: w.served_per_endpoint,
+                    cpu_per_request: w.cpu_per_request,
+                },
+                Some(r) => CpuReader::Requests {
+                    concurrency: f64::from(r.model.concurrency),
+                },
+            },
         }
     }
 
