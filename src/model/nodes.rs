@@ -13,8 +13,9 @@ use std::ops::{Deref, Index, IndexMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The log is emptied when it reaches this many entries or twice the number
-/// of nodes, whichever is more; a reader left behind then starts over
-/// (reads every node), which costs no more than the entries it missed.
+/// of nodes, whichever is more; a reader left behind then starts over and
+/// reads every node. (A reader may also choose to start over when the
+/// entries since its cursor outnumber the nodes: entries repeat nodes.)
 const MIN_LOG_LEN: usize = 4096;
 
 /// Hands every table (and every clone) its own identity, so a reader can

@@ -340,7 +340,11 @@ impl Profile {
 
 impl Profile {
     /// Whether this is [`Profile::default_profile`]: the same plugins, the
-    /// same functions, the same weights.
+    /// same functions, the same weights. Compared, not flagged, so that a
+    /// default profile altered afterwards is not taken for the default.
+    /// Function addresses may differ for one function (codegen units): that
+    /// only turns the node index off; two different functions never share
+    /// one unless their code is identical.
     pub fn is_default(&self) -> bool {
         let d = Profile::default_profile();
         let same_filters = self.filters.len() == d.filters.len()

@@ -198,13 +198,25 @@ impl NodeIndex {
         let ClassState::Built(totals) = &mut class.state else {
             return None;
         };
-        totals.sync(profile, cx, filters, nodes);
-        if totals.removed > 0 || totals.nonzero > 0 {
-            return None;
+        // The index's filter runs must not leave TaintToleration's
+        // cycle-state flag to the plain path if the index steps aside.
+        let taint_free = cx.cycle_state.taint_free.get();
+        let step_aside = || {
+            cx.cycle_state.taint_free.set(taint_free);
+            None
+        };
+        if !totals.sync(profile, cx, filters, nodes) {
+            class.state = ClassState::NotServed;
+            return step_aside();
         }
-        let window = select(&totals.total, &totals.chunks, start, to_find, |k| {
+        if totals.removed > 0 || totals.nonzero > 0 {
+            return step_aside();
+        }
+        let Some(window) = select(&totals.total, &totals.chunks, start, to_find, |k| {
             rng.random_range(0..k)
-        })?;
+        }) else {
+            return step_aside();
+        };
         self.served += 1;
         Some(Pick {
             node: nodes.order()[window.chosen],
@@ -303,25 +315,31 @@ impl Totals {
     }
 
     /// Redoes the nodes handed out for mutation since the last sync, or all
-    /// of them if the snapshot was rebuilt or the change log is unknown.
+    /// of them if the snapshot was rebuilt, the change log is unknown or
+    /// longer than the snapshot (it repeats nodes). False if the class is
+    /// no longer served (the module docs' rules make that impossible today:
+    /// they depend on the workload and the requests only).
     fn sync(
         &mut self,
         profile: &Profile,
         cx: &CycleContext<'_>,
         filters: &[Box<dyn FilterPlugin + '_>],
         nodes: &NodeList,
-    ) {
+    ) -> bool {
         let table = &cx.state.nodes;
         let changed = if self.list_version == nodes.version() {
-            table.changes_since(self.cursor)
+            table
+                .changes_since(self.cursor)
+                .filter(|ids| ids.len() < nodes.len())
         } else {
             None
         };
         if changed.is_some_and(<[NodeId]>::is_empty) {
-            return;
+            return true;
         }
-        let scorers =
-            scorers(profile, cx, filters).expect("a served class stays served (module docs)");
+        let Some(scorers) = scorers(profile, cx, filters) else {
+            return false;
+        };
         match changed {
             Some(ids) => {
                 for &id in ids {
@@ -348,6 +366,7 @@ impl Totals {
             }
         }
         self.cursor = table.cursor();
+        true
     }
 
     /// Evaluates node `id` at snapshot position `pos`, as a plain cycle
