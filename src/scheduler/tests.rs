@@ -1035,6 +1035,17 @@ mod fast_path {
     /// taints, by k % 4), otherwise a pod of workload k is scheduled.
     type Step = (u8, usize);
 
+    /// 1 to `max` steps, most of them pods to schedule.
+    fn steps(max: usize) -> impl proptest::strategy::Strategy<Value = Vec<Step>> {
+        prop::collection::vec(
+            (
+                prop::sample::select(vec![0u8, 1, 2, 2, 2, 2, 2, 3]),
+                0usize..1000,
+            ),
+            1..=max,
+        )
+    }
+
     /// Runs `steps` on a cluster built from the generated parts, scheduling
     /// each pod three ways: the cycle as run (the node index for Job pods,
     /// the score memo kept across cycles, nodes filtered in batches, one
@@ -1154,13 +1165,7 @@ mod fast_path {
             zones in 1usize..=3,
             pct in prop::sample::select(vec![0u32, 10, 50, 100]),
             strategy in 0u8..3,
-            // (kind, k): kind 0 deletes the k-th bound pod, 1 removes node
-            // k (announced to the scheduler when k is even), 3 changes node
-            // k (cordon, Ready, taints, by k % 4), otherwise a pod of
-            // workload k is scheduled.
-            steps in prop::collection::vec(
-                (prop::sample::select(vec![0u8, 1, 2, 2, 2, 2, 2, 3]), 0usize..1000),
-                1..=80),
+            steps in steps(80),
         ) {
             check_steps(&nodes, &workloads, zones, pct, strategy, &steps,
                 &taint("spot", TaintEffect::PreferNoSchedule))?;
@@ -1182,9 +1187,7 @@ mod fast_path {
             zones in 1usize..=3,
             pct in prop::sample::select(vec![0u32, 10, 50, 100]),
             strategy in 0u8..3,
-            steps in prop::collection::vec(
-                (prop::sample::select(vec![0u8, 1, 2, 2, 2, 2, 2, 3]), 0usize..1000),
-                1..=300),
+            steps in steps(300),
         ) {
             check_steps(&nodes, &workloads, zones, pct, strategy, &steps,
                 &taint("gpu", TaintEffect::NoSchedule))?;
