@@ -1029,6 +1029,48 @@ mod fast_path {
         assert_eq!(s.indexed_cycles(), 19);
     }
 
+    /// After more node changes than the log keeps (and than there are
+    /// nodes), the index starts over and still agrees with a scheduler
+    /// without it.
+    #[test]
+    fn the_index_starts_over_after_many_changes() {
+        let nodes: Vec<NodeGen> = (0..150).map(|i| (i % 3, 4, 10, false, true, 0)).collect();
+        let mut fx = build(&nodes, &[(5, 2, false, false, true)], 3, 0, 0);
+        let mut fast = fx.scheduler();
+        let mut unindexed = fx.scheduler();
+        unindexed.set_indexed(false);
+        let mut rng_fast = RngStreams::new(5).stream("scheduler");
+        let mut rng_unindexed = RngStreams::new(5).stream("scheduler");
+        let mut cycle = |fx: &mut Fx| {
+            let pod = fx.pending(0);
+            let got = fast.schedule_one(&fx.state, &fx.workloads, pod, &mut rng_fast);
+            let want = unindexed.schedule_one(&fx.state, &fx.workloads, pod, &mut rng_unindexed);
+            assert_eq!(got, want);
+            assert_eq!(
+                fast.next_start_node_index(),
+                unindexed.next_start_node_index()
+            );
+            if let Outcome::Bind(n) = got {
+                fx.bind(0, n);
+            }
+            fast.indexed_cycles()
+        };
+        for _ in 0..5 {
+            cycle(&mut fx);
+        }
+        // 200 changes (more than the 150 nodes), then 5,000 (more than the
+        // log keeps): cordons toggled, leaving 100 nodes cordoned, then
+        // none.
+        for changes in [200usize, 5_000] {
+            for i in 0..changes {
+                let n = &mut fx.state.nodes[(i * 7) % 150];
+                n.unschedulable = !n.unschedulable;
+            }
+            let served = cycle(&mut fx);
+            assert_eq!(cycle(&mut fx), served + 1, "the index decides again");
+        }
+    }
+
     /// One step of [`check_steps`]: `(kind, k)`. Kind 0 deletes the k-th
     /// bound pod, 1 removes node k (announced to the scheduler when k is
     /// even), 3 changes node k / 4 (cordon, Ready, adds `toggled`, lifts its
