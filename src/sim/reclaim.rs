@@ -2,15 +2,15 @@
 //! simulated time.
 //!
 //! A pod that is gone from the API is put aside; every [`RECLAIM_BATCH`]
-//! such pods (more with many pending events), between two events, those that nothing refers to any more
-//! are released from the pod arena and from the traffic state. What may
-//! refer to a gone pod: a pending event (a kubelet timer of a pod deleted on
-//! a dead node, a crash timer, a request in service), the scheduling queue,
-//! an idle scale-to-zero instance. Pods still referred to wait for the next
-//! batch. Ids are never reused, so nothing else changes: outputs are the
-//! same as if every pod were kept. A read of a released pod (a reference
-//! missed here) is counted by the arena and reported as an invariant
-//! violation.
+//! such pods (more with many pending events), between two events, those
+//! that nothing refers to any more are released from the pod arena and
+//! from the traffic state. What may refer to a gone pod: a pending event (a
+//! kubelet timer of a pod deleted on a dead node, a crash timer, a request
+//! in service), the scheduling queue, an idle scale-to-zero instance. Pods
+//! still referred to wait for the next batch. Ids are never reused, so
+//! nothing else changes: outputs are the same as if every pod were kept. A
+//! read of a released pod (a reference missed here) is counted by the arena
+//! and reported as an invariant violation.
 
 use super::Simulation;
 use crate::model::PodId;
