@@ -37,9 +37,7 @@
 //! PodTopologySpread's system default constraints spread, are never served.
 
 use super::cycle::{CycleContext, FilterPlugin, NodeList, Profile, ScorePlugin, run_filters};
-use super::plugins::{
-    inter_pod_affinity, node_affinity, node_resources, node_unschedulable, taint_toleration,
-};
+use super::plugins::{node_affinity, node_resources, node_unschedulable, taint_toleration};
 use crate::engine::SimRng;
 use crate::model::{ChangeCursor, DeploymentId, NodeId};
 use crate::units::{Bytes, MilliCpu};
@@ -190,10 +188,8 @@ impl NodeIndex {
         let class = &mut self.classes[i];
         class.last_used = self.clock;
         if let ClassState::Seen = class.state {
-            class.state = match scorers(profile, cx, filters) {
-                Some(_) => ClassState::Built(Totals::empty(cx)),
-                None => ClassState::NotServed,
-            };
+            // Its first sync reads every node, or finds it not served.
+            class.state = ClassState::Built(Totals::empty(cx));
         }
         let ClassState::Built(totals) = &mut class.state else {
             return None;
@@ -278,9 +274,6 @@ fn scorers<'a>(
             continue;
         };
         debug_assert_eq!(plugin.name(), name);
-        if name == inter_pod_affinity::NAME {
-            return None;
-        }
         let zero_normalized = if NODE_LOCAL_SCORES.contains(&name) {
             None
         } else if ZERO_NORMALIZED_SCORES.contains(&name) {
